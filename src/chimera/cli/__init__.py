@@ -1,0 +1,1 @@
+"""The `chimera` command line: one small module per command, over the core library."""

@@ -1,0 +1,5 @@
+"""Per-call measurements and the statistics computed over them."""
+
+from chimera.metrics.record import CallMetrics, StreamClock
+
+__all__ = ["CallMetrics", "StreamClock"]
