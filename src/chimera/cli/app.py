@@ -68,7 +68,7 @@ def main() -> None:
         sys.exit(1)
     except (typer.BadParameter, typer.Exit) as exc:
         _exit_for_click(exc)
-    except Exception as exc:  # noqa: BLE001 - the CLI boundary
+    except Exception as exc:  # the CLI boundary: nothing escapes as a traceback
         _exit_for_click(exc)
 
 

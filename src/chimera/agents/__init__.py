@@ -1,0 +1,1 @@
+"""Persona agents: who they are, how they are configured, and how a run executes."""

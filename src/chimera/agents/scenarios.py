@@ -1,0 +1,69 @@
+"""The three run scenarios and the two agents each one sets up.
+
+- ``baseline_vs_chimera``: a collector on backend defaults against an insight agent
+  with Chimera's tuned options.
+- ``chimera_hetero``: two Chimera agents, each with its own options (and maybe its
+  own endpoint).
+- ``chimera_homo``: two Chimera agents with the same options.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from chimera.agents.personas import Persona, get_persona
+from chimera.agents.run_config import AgentOverrides, RunConfig
+from chimera.agents.spec import AgentSpec
+from chimera.options import ModelOptions
+
+
+class Scenario(StrEnum):
+    BASELINE_VS_CHIMERA = "baseline_vs_chimera"
+    CHIMERA_HETERO = "chimera_hetero"
+    CHIMERA_HOMO = "chimera_homo"
+
+
+# (slot in the config, agent id, label, default persona, is baseline)
+_LAYOUT: dict[Scenario, tuple[tuple[str, str, str, str, bool], ...]] = {
+    Scenario.BASELINE_VS_CHIMERA: (
+        ("a", "baseline_collector", "Baseline Collector", "datacollector", True),
+        ("b", "chimera_insight", "Chimera Insight", "insight", False),
+    ),
+    Scenario.CHIMERA_HETERO: (
+        ("a", "chimera_agent_a", "Chimera Agent A", "datacollector", False),
+        ("b", "chimera_agent_b", "Chimera Agent B", "insight", False),
+    ),
+    Scenario.CHIMERA_HOMO: (
+        ("a", "chimera_agent_a", "Chimera Agent A", "datacollector", False),
+        ("b", "chimera_agent_b", "Chimera Agent B", "insight", False),
+    ),
+}
+
+
+def build_agents(config: RunConfig, personas: dict[str, Persona]) -> list[AgentSpec]:
+    """The two agents of ``config.scenario``, with per-agent overrides applied."""
+    scenario = Scenario(config.scenario)
+    agents = []
+    for slot, agent_id, label, persona_id, baseline in _LAYOUT[scenario]:
+        overrides = config.agents.get(slot, AgentOverrides())
+        options = _options_for(config, overrides, scenario, slot)
+        agents.append(
+            AgentSpec(
+                agent_id=agent_id,
+                label=label,
+                persona=get_persona(personas, overrides.persona or persona_id),
+                backend=overrides.backend or config.backend,
+                options=options,
+                baseline=baseline,
+            )
+        )
+    return agents
+
+
+def _options_for(
+    config: RunConfig, overrides: AgentOverrides, scenario: Scenario, slot: str
+) -> ModelOptions:
+    """Shared Chimera options, then the agent's own; homo ignores per-agent ones."""
+    if scenario is Scenario.CHIMERA_HOMO:
+        return config.options
+    return config.options.merged(overrides.options)

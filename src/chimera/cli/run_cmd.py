@@ -1,0 +1,208 @@
+"""`chimera run DIR`: two persona agents analyse an artifact tree and write reports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from chimera.agents.orchestrator import RunResult, run_scenario
+from chimera.agents.personas import load_personas
+from chimera.agents.run_config import AgentOverrides, RunConfig, load_run_config
+from chimera.agents.scenarios import Scenario, build_agents
+from chimera.cli.options_flags import (
+    build_backend_spec,
+    build_options,
+    parse_option_pairs,
+)
+from chimera.errors import ChimeraError, IngestError
+from chimera.outputs import default_run_dir
+
+console = Console()
+
+
+def run(
+    artifacts_dir: Path = typer.Argument(..., help="Tree of benchmark artifacts."),
+    scenario: Scenario | None = typer.Option(
+        None,
+        "--scenario",
+        "-s",
+        help="Which two agents to run (default baseline_vs_chimera).",
+    ),
+    config: Path | None = typer.Option(None, "--config", "-c", help="Run config TOML."),
+    personas: Path | None = typer.Option(
+        None, "--personas", help="Extra persona TOML."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output folder (default chimera-runs/<UTC time>)."
+    ),
+    backend: str | None = typer.Option(
+        None, "--backend", "-b", help="embedded (default) | ollama | openai."
+    ),
+    model: str | None = typer.Option(
+        None, "--model", "-m", help="Model name on the server."
+    ),
+    host: str | None = typer.Option(
+        None, "--host", help="Server URL (Ollama: also OLLAMA_HOST; OpenAI: base URL)."
+    ),
+    model_path: Path | None = typer.Option(
+        None, "--model-path", help="GGUF file for the embedded engine."
+    ),
+    timeout_s: float = typer.Option(
+        300.0, "--timeout", help="Per-call timeout, seconds."
+    ),
+    option: list[str] | None = typer.Option(
+        None,
+        "--option",
+        "-O",
+        help="Chimera option NAME=VALUE for both agents (repeatable).",
+    ),
+    a_option: list[str] | None = typer.Option(
+        None, "--a-option", help="Option NAME=VALUE for agent A only."
+    ),
+    b_option: list[str] | None = typer.Option(
+        None, "--b-option", help="Option NAME=VALUE for agent B only."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No live status."),
+) -> None:
+    """Run two persona agents over ARTIFACTS_DIR and write their reports and metrics."""
+    if not artifacts_dir.is_dir():
+        raise IngestError(
+            f"artifact directory {artifacts_dir} does not exist or is not a directory",
+            hint="pass the root of a tree of benchmark results",
+        )
+    run_config = _merge_config(
+        load_run_config(config) if config else RunConfig(),
+        scenario,
+        backend,
+        model,
+        host,
+        model_path,
+        timeout_s,
+        option,
+        a_option,
+        b_option,
+    )
+    agents = build_agents(run_config, load_personas(personas))
+    out_dir = out or default_run_dir()
+    result = _execute(run_config.scenario, agents, artifacts_dir, out_dir, no_progress)
+    if as_json:
+        print(json.dumps(_summary(result), indent=2))
+    else:
+        _print_result(result)
+    if not result.outcomes:
+        raise ChimeraError(
+            "every agent failed: " + "; ".join(result.failures.values()),
+            hint=f"nothing but metrics.json was written to {out_dir}",
+        )
+    if result.failures:
+        raise typer.Exit(1)
+
+
+def _merge_config(
+    base: RunConfig,
+    scenario: Scenario | None,
+    backend: str | None,
+    model: str | None,
+    host: str | None,
+    model_path: Path | None,
+    timeout_s: float,
+    option: list[str] | None,
+    a_option: list[str] | None,
+    b_option: list[str] | None,
+) -> RunConfig:
+    """Flags win over the config file; unset flags leave the file's values."""
+    data: dict[str, Any] = base.model_dump()
+    if scenario is not None:
+        data["scenario"] = scenario.value
+    if backend or model or host or model_path:
+        spec = build_backend_spec(
+            backend or base.backend.kind,
+            model or base.backend.model,
+            host or base.backend.host,
+            model_path or base.backend.model_path,
+            timeout_s,
+        )
+        data["backend"] = spec.model_dump()
+    shared = parse_option_pairs(option, "--option")
+    data["options"] = build_options({**data["options"], **shared}, "--option").sent()
+    for slot, pairs, flag in (
+        ("a", a_option, "--a-option"),
+        ("b", b_option, "--b-option"),
+    ):
+        values = parse_option_pairs(pairs, flag)
+        if not values:
+            continue
+        current = base.agents.get(slot, AgentOverrides()).model_dump()
+        current["options"] = build_options(
+            {**current["options"], **values}, flag
+        ).sent()
+        data.setdefault("agents", {})[slot] = current
+    return RunConfig.model_validate(data)
+
+
+def _execute(
+    scenario: str, agents: list[Any], root: Path, out_dir: Path, quiet: bool
+) -> RunResult:
+    if quiet:
+        return asyncio.run(run_scenario(scenario, agents, root, out_dir))
+    with console.status("running agents…") as status:
+
+        def progress(agent_id: str, event: str) -> None:
+            status.update(f"{agent_id}: {event}")
+            console.log(f"{agent_id} {event}")
+
+        return asyncio.run(
+            run_scenario(scenario, agents, root, out_dir, progress=progress)
+        )
+
+
+def _summary(result: RunResult) -> dict[str, Any]:
+    return {
+        "scenario": result.scenario,
+        "out_dir": str(result.out_dir),
+        "concurrent_wall_ms": result.concurrent_wall_ms,
+        "files": [str(path) for path in result.files],
+        "failures": result.failures,
+    }
+
+
+def _print_result(result: RunResult) -> None:
+    table = Table(
+        title=f"{result.scenario} — {result.concurrent_wall_ms / 1000:.1f} s wall"
+    )
+    for column in ("agent", "status", "tok/s", "TTFT ms", "total ms"):
+        table.add_column(column)
+    for spec in result.agents:
+        outcome = result.outcomes.get(spec.agent_id)
+        if outcome is None:
+            table.add_row(
+                spec.label, f"[red]failed[/]: {result.failures[spec.agent_id]}"
+            )
+            continue
+        metrics = outcome.calls[-1].metrics
+        table.add_row(
+            spec.label,
+            "ok",
+            _fmt(metrics.tokens_per_s),
+            _fmt(metrics.ttft_ms),
+            _fmt(metrics.wall_ms),
+        )
+    console.print(table)
+    console.print("[bold]Written:[/]")
+    for path in result.files:
+        console.print(f"  {path}", highlight=False)
+
+
+def _fmt(value: float | None) -> str:
+    return "not reported" if value is None else f"{value:,.1f}"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)

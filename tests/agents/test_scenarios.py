@@ -1,0 +1,103 @@
+"""Scenarios build the right two agents with the right options and labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chimera.agents.personas import builtin_personas, load_personas
+from chimera.agents.run_config import RunConfig, load_run_config
+from chimera.agents.scenarios import build_agents
+from chimera.errors import ConfigError, UsageError
+from chimera.options import ModelOptions
+
+
+def test_baseline_vs_chimera_sends_no_options_for_the_baseline() -> None:
+    config = RunConfig(options=ModelOptions(num_ctx=1024, temperature=0.6))
+    baseline, chimera = build_agents(config, builtin_personas())
+
+    assert (baseline.label, chimera.label) == ("Baseline Collector", "Chimera Insight")
+    assert baseline.persona.name == "DataCollector-9000"
+    assert chimera.persona.name == "InsightAgent"
+    assert baseline.sent_options().sent() == {}
+    assert chimera.sent_options().sent() == {"num_ctx": 1024, "temperature": 0.6}
+    assert baseline.sent_options().described()["num_ctx"] == "default"
+
+
+def test_hetero_applies_per_agent_options_on_top_of_shared_ones() -> None:
+    config = RunConfig.model_validate(
+        {
+            "scenario": "chimera_hetero",
+            "options": {"num_ctx": 2048},
+            "agents": {
+                "a": {"options": {"num_gpu": 80}},
+                "b": {"options": {"num_gpu": 120}},
+            },
+        }
+    )
+    a, b = build_agents(config, builtin_personas())
+
+    assert (a.label, b.label) == ("Chimera Agent A", "Chimera Agent B")
+    assert a.sent_options().sent() == {"num_ctx": 2048, "num_gpu": 80}
+    assert b.sent_options().sent() == {"num_ctx": 2048, "num_gpu": 120}
+
+
+def test_homo_gives_both_agents_the_same_options() -> None:
+    config = RunConfig.model_validate(
+        {
+            "scenario": "chimera_homo",
+            "options": {"temperature": 0.3},
+            "agents": {"a": {"options": {"num_gpu": 80}}},
+        }
+    )
+    a, b = build_agents(config, builtin_personas())
+    assert a.sent_options() == b.sent_options() == ModelOptions(temperature=0.3)
+
+
+def test_each_agent_may_have_its_own_endpoint(tmp_path: Path) -> None:
+    config_file = tmp_path / "run.toml"
+    config_file.write_text(
+        'scenario = "chimera_hetero"\n'
+        '[backend]\nkind = "ollama"\nmodel = "gemma3:latest"\n'
+        '[agents.b.backend]\nkind = "ollama"\nmodel = "gemma3:latest"\n'
+        'host = "http://127.0.0.1:11435"\n'
+    )
+    a, b = build_agents(load_run_config(config_file), builtin_personas())
+    assert a.backend.resolved_host() != b.backend.resolved_host()
+    assert b.backend.resolved_host() == "http://127.0.0.1:11435"
+
+
+def test_invalid_config_lists_each_bad_field(tmp_path: Path) -> None:
+    config_file = tmp_path / "bad.toml"
+    config_file.write_text(
+        'scenario = "fastest"\n[options]\ntemperature = 9\nfoo = 1\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_run_config(config_file)
+    message = caught.value.message
+    assert "scenario" in message and "options.temperature" in message
+    assert "options.foo" in message
+
+
+def test_user_personas_extend_and_override_builtins(tmp_path: Path) -> None:
+    persona_file = tmp_path / "personas.toml"
+    persona_file.write_text(
+        "[personas.latency]\n"
+        'name = "LatencyHawk"\nagent_type = "Latency audit"\n'
+        'system_prompt = "You audit time to first token across every configuration."\n'
+    )
+    personas = load_personas(persona_file)
+    assert personas["latency"].name == "LatencyHawk"
+    assert "datacollector" in personas
+
+    config = RunConfig.model_validate({"agents": {"a": {"persona": "latency"}}})
+    collector, _ = build_agents(config, personas)
+    assert collector.persona.name == "LatencyHawk"
+
+
+def test_unknown_persona_lists_the_known_ones() -> None:
+    config = RunConfig.model_validate({"agents": {"a": {"persona": "nobody"}}})
+    with pytest.raises(UsageError) as caught:
+        build_agents(config, builtin_personas())
+    assert "datacollector" in (caught.value.hint or "")
