@@ -46,6 +46,7 @@ CSV_COLUMNS = (
     "num_predict",
     "prompt_id",
     "repetition",
+    "warmup",
     "ttft_ms",
     "tokens_per_s",
     "client_decode_tokens_per_s",
@@ -59,17 +60,26 @@ CSV_COLUMNS = (
 )
 
 
+def configurations(num_predict: int) -> list[ModelOptions]:
+    """Backend defaults first (the baseline), then the Chimera grid."""
+    baseline = ModelOptions(num_predict=num_predict, seed=7)
+    return [baseline] + [
+        ModelOptions(
+            num_ctx=num_ctx, temperature=temperature, num_predict=num_predict, seed=7
+        )
+        for num_ctx, temperature in itertools.product(*GRID.values())
+    ]
+
+
 async def measure(repetitions: int, num_predict: int) -> list[dict[str, Any]]:
     backend = create_backend(BackendSpec())
     rows: list[dict[str, Any]] = []
     try:
-        for num_ctx, temperature in itertools.product(*GRID.values()):
-            options = ModelOptions(
-                num_ctx=num_ctx,
-                temperature=temperature,
-                num_predict=num_predict,
-                seed=7,
-            )
+        for options in configurations(num_predict):
+            # A new num_ctx means a new llama.cpp context: one warm-up call takes the
+            # load time so that it stays out of the steady-state figures.
+            warmup = await _one_call(backend, options, 0, PROMPTS[0], -1)
+            rows.append({**warmup, "warmup": 1})
             for rep, (prompt_id, prompt) in itertools.product(
                 range(repetitions), enumerate(PROMPTS)
             ):
@@ -87,7 +97,7 @@ async def _one_call(
         "model": MODEL,
         "quantization": QUANT,
         "backend": "llama.cpp (embedded)",
-        "config_name": f"ctx{options.num_ctx}_temp{options.temperature}",
+        "config_name": _config_name(options),
         "num_ctx": options.num_ctx,
         "temperature": options.temperature,
         "num_predict": options.num_predict,
@@ -113,6 +123,12 @@ async def _one_call(
         "load_ms": metrics.server_load_ms,
         "error": "",
     }
+
+
+def _config_name(options: ModelOptions) -> str:
+    if options.num_ctx is None and options.temperature is None:
+        return "baseline"
+    return f"ctx{options.num_ctx}_temp{options.temperature}"
 
 
 def _round(value: Any) -> Any:
@@ -183,7 +199,8 @@ def write_markdown(
     ]
     for s in summaries:
         lines.append(
-            f"| {s['config_name']} | {s['num_ctx']} | {s['temperature']} "
+            f"| {s['config_name']} | {s['num_ctx'] or 'default'} "
+            f"| {s['temperature'] or 'default'} "
             f"| {s['runs']} | {s['mean_tokens_per_s']} | {s['mean_ttft_ms']} "
             f"| {s['mean_wall_ms']} |"
         )

@@ -33,6 +33,11 @@ class BackendSpec(BaseModel):
         None, description="GGUF file for the embedded engine (default: SmolLM2-135M)."
     )
     api_key: str | None = Field(None, description="API key for OpenAI-compatible APIs.")
+    keep_alive: str | None = Field(
+        None,
+        description="How long Ollama keeps the model loaded after a call "
+        "(e.g. '5m', '0'); unset = the server's default.",
+    )
     timeout_s: float = Field(300.0, gt=0, description="Per-call timeout in seconds.")
 
     def resolved_host(self) -> str | None:

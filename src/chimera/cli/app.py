@@ -17,7 +17,11 @@ from rich.logging import RichHandler
 
 from chimera.errors import ChimeraError, UsageError
 
-COMMAND_MODULES = ("chimera.cli.run_cmd",)
+COMMAND_MODULES = (
+    "chimera.cli.run_cmd",
+    "chimera.cli.compare_cmd",
+    "chimera.cli.sweep_cmd",
+)
 
 err_console = Console(stderr=True)
 app = typer.Typer(

@@ -1,0 +1,238 @@
+"""Numbers and units as benchmark tools write them, and their canonical forms.
+
+Artifacts write the same quantity many ways: ``12.3 ms``, ``0.0123`` under a
+``_s`` column, ``5534.73 (MB)``, ``1,234.5``, ``12,5`` in a semicolon CSV,
+``45 tok/s``. This module turns such text into a float plus the unit as written,
+and converts a value into the canonical unit of its dimension (time -> ms,
+token rates -> tok/s, sizes -> MB), keeping the original beside it.
+
+>>> parse_number("1,234.5 ms")
+ParsedNumber(value=1234.5, unit='ms', rest='')
+>>> convert(2.5, "s", "ms")
+2500.0
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+DecimalMark = Literal[".", ","]
+
+# Unit as written (lower-cased, spaces squeezed) -> (dimension, factor to canonical).
+_UNITS: dict[str, tuple[str, float]] = {}
+
+
+def _add(dimension: str, factor: float, *names: str) -> None:
+    for name in names:
+        _UNITS[name] = (dimension, factor)
+
+
+_add("time", 1.0, "ms", "msec", "msecs", "millisecond", "milliseconds")
+_add("time", 1000.0, "s", "sec", "secs", "second", "seconds")
+_add("time", 0.001, "us", "µs", "μs", "usec", "microsecond", "microseconds")
+_add("time", 1e-6, "ns", "nsec", "nanosecond", "nanoseconds")
+_add("time", 60000.0, "min", "mins", "minute", "minutes")
+_add("tok_rate", 1.0, "tok/s", "tokens/s", "token/s", "tokens/sec", "tok/sec")
+_add("tok_rate", 1.0, "t/s", "tps", "tokens per second", "tokens/second", "toks/s")
+_add("tok_rate", 1.0, "tokens_per_s", "tokens_per_second", "tok_per_s")
+_add("tok_rate_user", 1.0, "tokens/sec/user", "tok/s/user", "tokens/s/user")
+_add("req_rate", 1.0, "req/s", "requests/sec", "requests/s", "qps", "rps")
+_add("req_rate", 1.0, "requests per second", "queries/sec", "queries/s")
+_add("sample_rate", 1.0, "samples/s", "samples/sec", "it/s", "iterations/s")
+_add("bytes", 1e-6, "b", "byte", "bytes")
+_add("bytes", 1e-3, "kb", "kilobytes")
+_add("bytes", 1.0, "mb", "megabytes")
+_add("bytes", 1e3, "gb", "gigabytes")
+_add("bytes", 1e6, "tb")
+_add("bytes", 1024 / 1e6, "kib")
+_add("bytes", 1024**2 / 1e6, "mib")
+_add("bytes", 1024**3 / 1e6, "gib")
+_add("pct", 1.0, "%", "pct", "percent")
+_add("power", 1.0, "w", "watt", "watts")
+_add("temp", 1.0, "c", "°c", "celsius", "degc")
+_add("tokens", 1.0, "tokens", "token", "tok", "toks")
+_add("count", 1.0, "count", "-", "requests", "req", "n")
+
+# Canonical unit name of each dimension, as written in the dataset's ``unit``.
+CANONICAL_UNIT: dict[str, str] = {
+    "time": "ms",
+    "tok_rate": "tok/s",
+    "tok_rate_user": "tok/s",
+    "req_rate": "req/s",
+    "sample_rate": "samples/s",
+    "bytes": "MB",
+    "pct": "%",
+    "power": "W",
+    "temp": "C",
+    "tokens": "tokens",
+    "count": "count",
+}
+
+# A leading number: digits with optional grouping marks, decimals and exponent.
+_NUMBER = re.compile(
+    r"^\s*(?P<num>[-+]?(?:\d[\d,.'\u202f\u00a0]*\d|\d)(?:[eE][-+]?\d+)?)"
+    r"(?P<rest>.*)$",
+    re.DOTALL,
+)
+# A unit right after the number: "(MB)", "ms", "tok/s", "°C", "%".
+_UNIT = re.compile(
+    r"^\s*(?:\((?P<paren>[^()]{1,24})\)|(?P<word>[%°A-Za-zµμ][\w°µμ/%.]*"
+    r"(?:\s*/\s*[A-Za-z]+)*))(?P<rest>.*)$",
+    re.DOTALL,
+)
+_MISSING = frozenset(
+    {"", "n/a", "na", "nan", "none", "null", "-", "--", "—", "?", "n.a.", "#n/a"}
+)
+_NONFINITE = frozenset({"inf", "+inf", "-inf", "infinity", "-infinity", "+infinity"})
+_MARKUP = re.compile(r"[*`_~]{1,3}(?=\S)|(?<=\S)[*`_~]{1,3}")
+
+
+@dataclass(frozen=True)
+class ParsedNumber:
+    """A number read from text: the value, the unit right after it, the rest."""
+
+    value: float
+    unit: str | None
+    rest: str
+
+
+def is_missing(text: str) -> bool:
+    """True for the many ways a cell says "no value" (empty, N/A, null, -)."""
+    return text.strip().lower() in _MISSING
+
+
+def is_nonfinite_text(text: str) -> bool:
+    """True for written infinities ("inf", "Infinity") and NaN."""
+    lowered = text.strip().lower()
+    return lowered in _NONFINITE or lowered == "nan"
+
+
+def strip_markup(text: str) -> str:
+    """Drop Markdown emphasis and code marks around a cell: ``**0.651**`` -> 0.651."""
+    return _MARKUP.sub("", text).strip()
+
+
+def unit_dimension(unit: str | None) -> str | None:
+    """The dimension of a written unit ("ms" -> "time"), None when unknown."""
+    if not unit:
+        return None
+    key = " ".join(unit.strip().strip("()[]").lower().split())
+    found = _UNITS.get(key)
+    if found is None and key.endswith("/user"):
+        found = _UNITS.get("tokens/sec/user") if "tok" in key else None
+    return found[0] if found else None
+
+
+def convert(value: float, unit: str | None, canonical: str) -> float | None:
+    """``value`` in ``unit`` expressed in ``canonical``; None when they do not mix."""
+    if unit is None:
+        return value
+    key = " ".join(unit.strip().strip("()[]").lower().split())
+    found = _UNITS.get(key)
+    if found is None:
+        return value if key == canonical.lower() else None
+    dimension, factor = found
+    if CANONICAL_UNIT.get(dimension) != canonical:
+        return None
+    return value * factor
+
+
+def parse_number(text: str, decimal: DecimalMark = ".") -> ParsedNumber | None:
+    """Read a leading number and its unit from ``text``; None when there is none.
+
+    ``decimal`` says which mark separates decimals in this column; the other one
+    groups thousands. A number followed directly by letters that are not a unit
+    (``2025-10-02``, ``3x``) is rejected, so dates and labels never become values.
+    """
+    match = _NUMBER.match(text)
+    if match is None:
+        return None
+    value = _to_float(match.group("num"), decimal)
+    if value is None:
+        return None
+    rest = match.group("rest")
+    if rest[:1] in ("-", ":", "/", "x") and not rest[:2].isspace():
+        return None
+    unit, rest = _leading_unit(rest)
+    return ParsedNumber(value, unit, rest.strip())
+
+
+def _leading_unit(rest: str) -> tuple[str | None, str]:
+    match = _UNIT.match(rest)
+    if match is None:
+        return None, rest
+    unit = match.group("paren") or match.group("word")
+    if unit_dimension(unit) is None and unit.lower() not in _UNIT_WORDS_OK:
+        # A word that is no unit ("GPU", "runs") stays in the rest.
+        if match.group("paren") is None:
+            return None, rest
+    return unit.strip(), match.group("rest")
+
+
+# Words accepted as units although they have no conversion (kept as written).
+_UNIT_WORDS_OK = frozenset({"mhz", "ghz", "rpm", "ratio", "x", "fps", "flops"})
+
+
+def _to_float(token: str, decimal: DecimalMark) -> float | None:
+    token = token.replace("\u202f", "").replace("\u00a0", "").replace("'", "")
+    has_comma, has_dot = "," in token, "." in token
+    if has_comma and has_dot:
+        # Whichever mark comes last separates decimals; the other groups thousands.
+        if token.rfind(",") > token.rfind("."):
+            token = token.replace(".", "").replace(",", ".")
+        else:
+            token = token.replace(",", "")
+    elif has_comma:
+        token = _comma_only(token, decimal)
+        if token is None:
+            return None
+    elif has_dot and token.count(".") > 1:
+        if not _grouped(token, "."):
+            return None
+        token = token.replace(".", "")
+    try:
+        return float(token)
+    except ValueError:
+        return None
+
+
+def _comma_only(token: str, decimal: DecimalMark) -> str | None:
+    if token.count(",") == 1 and (decimal == "," or not _grouped(token, ",")):
+        return token.replace(",", ".")
+    if _grouped(token, ","):
+        return token.replace(",", "")
+    return None
+
+
+def _grouped(token: str, mark: str) -> bool:
+    """True for digit groups of three after the first: 1,234,567."""
+    head, *groups = token.lstrip("+-").split(mark)
+    return 1 <= len(head) <= 3 and all(len(g) == 3 and g.isdigit() for g in groups)
+
+
+def column_decimal_mark(cells: list[str], delimiter: str) -> DecimalMark:
+    """Decide whether a column writes decimals with a comma (``12,5``).
+
+    Only a delimiter other than the comma allows bare decimal commas; a cell like
+    ``12,5`` or ``0,25`` (not a group of three digits) settles it.
+    """
+    if delimiter == ",":
+        return "."
+    for cell in cells:
+        head, sep, tail = cell.strip().partition(",")
+        digits = head.lstrip("+-")
+        if sep and digits.isdigit() and tail[:1].isdigit():
+            tail_digits = re.match(r"\d+", tail)
+            if tail_digits and (len(tail_digits.group()) != 3 or digits == "0"):
+                return ","
+    return "."
+
+
+def finite_or_reason(value: float) -> tuple[float | None, str | None]:
+    """Non-finite values (NaN, inf) are stored as null with the reason "non-finite"."""
+    if math.isfinite(value):
+        return value, None
+    return None, "non-finite"

@@ -1,0 +1,1 @@
+"""Local servers that speak model-serving protocols, for tests and benchmarks."""
