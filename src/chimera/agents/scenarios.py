@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from chimera.agents.personas import Persona, get_persona
 from chimera.agents.run_config import AgentOverrides, RunConfig
@@ -24,7 +25,8 @@ class Scenario(StrEnum):
 
 
 # (slot in the config, agent id, label, default persona, is baseline)
-_LAYOUT: dict[Scenario, tuple[tuple[str, str, str, str, bool], ...]] = {
+Slot = Literal["a", "b"]
+_LAYOUT: dict[Scenario, tuple[tuple[Slot, str, str, str, bool], ...]] = {
     Scenario.BASELINE_VS_CHIMERA: (
         ("a", "baseline_collector", "Baseline Collector", "datacollector", True),
         ("b", "chimera_insight", "Chimera Insight", "insight", False),
@@ -46,7 +48,7 @@ def build_agents(config: RunConfig, personas: dict[str, Persona]) -> list[AgentS
     agents = []
     for slot, agent_id, label, persona_id, baseline in _LAYOUT[scenario]:
         overrides = config.agents.get(slot, AgentOverrides())
-        options = _options_for(config, overrides, scenario, slot)
+        options = _options_for(config, overrides, scenario)
         agents.append(
             AgentSpec(
                 agent_id=agent_id,
@@ -61,7 +63,7 @@ def build_agents(config: RunConfig, personas: dict[str, Persona]) -> list[AgentS
 
 
 def _options_for(
-    config: RunConfig, overrides: AgentOverrides, scenario: Scenario, slot: str
+    config: RunConfig, overrides: AgentOverrides, scenario: Scenario
 ) -> ModelOptions:
     """Shared Chimera options, then the agent's own; homo ignores per-agent ones."""
     if scenario is Scenario.CHIMERA_HOMO:

@@ -26,7 +26,8 @@ from chimera.analysis.facts import (
     fmt_num,
     fmt_qty,
 )
-from chimera.analysis.inventory_facts import InventoryLike, inventory_facts
+from chimera.analysis.inventory_facts import inventory_facts
+from chimera.ingest.inventory import Inventory
 
 # Canonical metric -> (label, higher is better). Only these are summarised.
 METRICS: dict[str, tuple[str, bool]] = {
@@ -50,7 +51,7 @@ EFFECT_METRICS = ("throughput_tok_s", "ttft_ms")
 UNNAMED_MODEL = "unnamed model"
 
 
-def build_digest(dataset: pd.DataFrame, inventory: InventoryLike | None) -> Digest:
+def build_digest(dataset: pd.DataFrame, inventory: Inventory | None) -> Digest:
     """All facts for one ingested tree, ids in a deterministic order."""
     builder = FactBuilder()
     if inventory is not None:
@@ -62,6 +63,11 @@ def build_digest(dataset: pd.DataFrame, inventory: InventoryLike | None) -> Dige
         _model_facts(builder, frame, measured, model)
     _failure_facts(builder, frame)
     return Digest(facts=builder.facts(), dataset_rows=len(dataset))
+
+
+def measured_rows(dataset: pd.DataFrame) -> pd.DataFrame:
+    """Usable measurements with ``_model`` and ``_config`` labels, as facts use them."""
+    return _measured(_prepared(dataset))
 
 
 def _prepared(dataset: pd.DataFrame) -> pd.DataFrame:

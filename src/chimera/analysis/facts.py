@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from chimera.analysis.numbers import NumberMention, find_numbers
+from chimera.analysis.figures import NumberMention, find_numbers
 
 
 class FactKind(StrEnum):

@@ -6,60 +6,77 @@ the dataset, to the precision it was written with and after unit conversion
 that matches nothing is flagged: marked in the text where it stands and listed in
 the report's "Unverified figures" appendix. Matching the raw dataset is allowed
 only for figures precise enough not to match by accident (three significant
-digits, or two with a unit). A citation of a fact id the model was not given is
-flagged too.
+digits, or two with a unit). Citing a fact id the model was not given is flagged
+the same way.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
-import numpy as np
 import pandas as pd
 
 from chimera.analysis.facts import Digest, FactKind
-from chimera.analysis.numbers import NumberMention, canonical_unit, find_numbers
+from chimera.analysis.figures import NumberMention, canonical_unit, find_numbers
+from chimera.analysis.value_index import ValueIndex
 
 FACT_ID = re.compile(r"\b(?:" + "|".join(kind.value for kind in FactKind) + r")-\d+\b")
 # Config columns whose values are figures a model may quote ("num_ctx 2048").
-_CONFIG_NUMBERS = ("num_gpu", "num_ctx", "temperature", "top_p", "top_k",
-                   "repeat_penalty", "batch_size", "concurrency")  # fmt: skip
+CONFIG_NUMBER_COLUMNS = ("num_gpu", "num_ctx", "temperature", "top_p", "top_k",
+                         "repeat_penalty", "batch_size", "concurrency")  # fmt: skip
 _CONTEXT_CHARS = 40
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One figure in model-written text and what it matched, if anything."""
-
-    field: str
-    mention: NumberMention
-    matched: str | None
-    context: str
-    label: str | None = None  # "U3" when flagged
-
-    @property
-    def verified(self) -> bool:
-        return self.matched is not None
-
-
-@dataclass(frozen=True)
-class Citation:
-    field: str
-    fact_id: str
-    problem: str | None  # None when the fact exists and was given to the model
+UNMATCHED = "matches no fact or dataset value"
 
 
 @dataclass(frozen=True)
 class Flag:
-    """One entry of the "Unverified figures" appendix."""
+    """Something in model-written text that could not be verified.
+
+    ``label`` is "U<n>" for a figure, "C<n>" for a citation; ``start``/``end``
+    locate ``written`` in the text of ``field`` (both -1 for a citation that came
+    as a list item rather than in the text).
+    """
 
     label: str
     field: str
     written: str
     context: str
     reason: str
+    start: int = -1
+    end: int = -1
+
+
+@dataclass(frozen=True)
+class CheckedText:
+    """A model-written text, with what in it could not be verified."""
+
+    field: str
+    text: str
+    figures: int
+    citations: int
+    flags: tuple[Flag, ...]
+
+    def segments(self) -> list[tuple[str, Flag | None]]:
+        """The text cut into plain pieces and flagged pieces, in order."""
+        pieces: list[tuple[str, Flag | None]] = []
+        cursor = 0
+        for flag in sorted(self.flags, key=lambda flag: flag.start):
+            if flag.start < cursor:
+                continue
+            pieces.append((self.text[cursor : flag.start], None))
+            pieces.append((self.text[flag.start : flag.end], flag))
+            cursor = flag.end
+        pieces.append((self.text[cursor:], None))
+        return [(text, flag) for text, flag in pieces if text]
+
+    def marked(self) -> str:
+        """The text with "[unverified #U3]" after every flagged piece."""
+        return "".join(
+            text if flag is None else f"{text} [unverified #{flag.label}]"
+            for text, flag in self.segments()
+        )
 
 
 @dataclass(frozen=True)
@@ -69,11 +86,11 @@ class VerificationSummary:
     A claim is a figure or a fact citation in model-written text.
     """
 
-    figures_total: int
-    figures_flagged: int
-    citations_total: int
-    citations_flagged: int
-    flags: tuple[Flag, ...]
+    figures_total: int = 0
+    figures_flagged: int = 0
+    citations_total: int = 0
+    citations_flagged: int = 0
+    flags: tuple[Flag, ...] = ()
 
     @property
     def claims_total(self) -> int:
@@ -96,75 +113,15 @@ class VerificationSummary:
             "figures_flagged": self.figures_flagged,
             "citations_total": self.citations_total,
             "citations_flagged": self.citations_flagged,
-            "flagged": [flag.__dict__ for flag in self.flags],
+            "flagged": [asdict(flag) for flag in self.flags],
         }
-
-
-@dataclass(frozen=True)
-class CheckedText:
-    """A model-written text with every figure in it checked."""
-
-    field: str
-    text: str
-    claims: tuple[Claim, ...]
-
-    def segments(self) -> list[tuple[str, Claim | None]]:
-        """The text cut into plain pieces and flagged figures, in order."""
-        pieces: list[tuple[str, Claim | None]] = []
-        cursor = 0
-        for claim in self.claims:
-            if claim.verified:
-                continue
-            start, end = claim.mention.start, claim.mention.end
-            pieces.append((self.text[cursor:start], None))
-            pieces.append((self.text[start:end], claim))
-            cursor = end
-        pieces.append((self.text[cursor:], None))
-        return [(text, claim) for text, claim in pieces if text]
-
-    def marked(self) -> str:
-        """The text with "[unverified #U3]" after every flagged figure."""
-        return "".join(
-            text if claim is None else f"{text} [unverified #{claim.label}]"
-            for text, claim in self.segments()
-        )
-
-
-class _Index:
-    """Sorted values per canonical unit, with where each came from."""
-
-    def __init__(self, entries: Iterable[tuple[float, str | None, str]]) -> None:
-        grouped: dict[str | None, list[tuple[float, str]]] = {}
-        for value, unit, origin in entries:
-            if np.isfinite(value):
-                grouped.setdefault(unit, []).append((value, origin))
-                grouped.setdefault("*", []).append((value, origin))
-        self._values: dict[str | None, np.ndarray] = {}
-        self._origins: dict[str | None, list[str]] = {}
-        for unit, items in grouped.items():
-            items.sort(key=lambda item: item[0])
-            self._values[unit] = np.array([value for value, _ in items])
-            self._origins[unit] = [origin for _, origin in items]
-
-    def find(self, value: float, tolerance: float, unit: str | None) -> str | None:
-        """Where a value within ``tolerance`` came from; any unit when unit is None."""
-        key = "*" if unit is None else unit
-        values = self._values.get(key)
-        if values is None:
-            return None
-        slack = tolerance + 1e-9 * max(1.0, abs(value))
-        low = int(np.searchsorted(values, value - slack, side="left"))
-        if low < len(values) and values[low] <= value + slack:
-            return self._origins[key][low]
-        return None
 
 
 class Verifier:
     """Checks model-written texts against one digest and its dataset.
 
     ``given_ids`` are the fact ids that were in the prompt; citing any other id is
-    flagged. Flag labels (U1, U2, ...) run across every text this verifier checks,
-    in the order they are checked.
+    flagged. Flag labels run across every text this verifier checks, in order.
     """
 
     def __init__(
@@ -172,72 +129,36 @@ class Verifier:
     ) -> None:
         self.digest = digest
         self.given_ids = frozenset(given_ids)
-        self._facts = _Index(_fact_entries(digest))
-        self._dataset = _Index(_dataset_entries(dataset))
-        self._flags = 0
-        self.texts: list[CheckedText] = []
-        self.citations: list[Citation] = []
+        self._facts = ValueIndex(_fact_entries(digest))
+        self._dataset = ValueIndex(_dataset_entries(dataset))
+        self._figures = self._citations = 0
+        self._flags: list[Flag] = []
 
     def check_text(self, field: str, text: str) -> CheckedText:
-        claims = [self._claim(field, text, mention) for mention in find_numbers(text)]
-        checked = CheckedText(field, text, tuple(claims))
-        self.texts.append(checked)
-        self.check_citations(field, FACT_ID.findall(text))
-        return checked
+        """Check every figure and every fact id written in ``text``."""
+        flags: list[Flag] = []
+        mentions = find_numbers(text)
+        for mention in mentions:
+            if self.match(mention) is None:
+                flags.append(self._figure_flag(field, text, mention))
+        ids = list(FACT_ID.finditer(text))
+        for found in ids:
+            reason = self._problem(found.group(0))
+            if reason:
+                span = found.span()
+                flags.append(self._citation_flag(field, found.group(0), reason, span))
+        self._figures += len(mentions)
+        self._citations += len(ids)
+        return CheckedText(field, text, len(mentions), len(ids), tuple(flags))
 
-    def check_citations(self, field: str, fact_ids: Sequence[str]) -> list[Citation]:
-        found = [
-            Citation(field, fact_id, self._problem(fact_id)) for fact_id in fact_ids
+    def check_citations(self, field: str, fact_ids: Sequence[str]) -> list[Flag]:
+        """Check the fact ids a structured answer item cites."""
+        self._citations += len(fact_ids)
+        return [
+            self._citation_flag(field, fact_id, reason, (-1, -1))
+            for fact_id in fact_ids
+            if (reason := self._problem(fact_id))
         ]
-        self.citations.extend(found)
-        return found
-
-    def summary(self) -> VerificationSummary:
-        claims = [claim for text in self.texts for claim in text.claims]
-        flags = [
-            Flag(
-                claim.label or "",
-                claim.field,
-                claim.mention.raw,
-                claim.context,
-                "matches no fact or dataset value",
-            )
-            for claim in claims
-            if not claim.verified
-        ]
-        bad = [citation for citation in self.citations if citation.problem]
-        flags += [
-            Flag(
-                f"C{number}",
-                citation.field,
-                citation.fact_id,
-                citation.fact_id,
-                citation.problem or "",
-            )
-            for number, citation in enumerate(bad, start=1)
-        ]
-        return VerificationSummary(
-            figures_total=len(claims),
-            figures_flagged=sum(not claim.verified for claim in claims),
-            citations_total=len(self.citations),
-            citations_flagged=len(bad),
-            flags=tuple(flags),
-        )
-
-    def _problem(self, fact_id: str) -> str | None:
-        if fact_id in self.given_ids:
-            return None
-        if fact_id in self.digest.ids:
-            return "fact exists but was not given to the model"
-        return "no such fact"
-
-    def _claim(self, field: str, text: str, mention: NumberMention) -> Claim:
-        matched = self.match(mention)
-        context = _context(text, mention)
-        if matched is not None:
-            return Claim(field, mention, matched, context)
-        self._flags += 1
-        return Claim(field, mention, None, context, label=f"U{self._flags}")
 
     def match(self, mention: NumberMention) -> str | None:
         """The fact id or dataset location a figure matches, or None."""
@@ -249,18 +170,57 @@ class Verifier:
                 return found
         return None
 
+    def summary(self) -> VerificationSummary:
+        figures = sum(flag.label.startswith("U") for flag in self._flags)
+        return VerificationSummary(
+            figures_total=self._figures,
+            figures_flagged=figures,
+            citations_total=self._citations,
+            citations_flagged=len(self._flags) - figures,
+            flags=tuple(self._flags),
+        )
+
+    def _problem(self, fact_id: str) -> str | None:
+        if fact_id in self.given_ids:
+            return None
+        if fact_id in self.digest.ids:
+            return "cites a fact the model was not given"
+        return "cites a fact that does not exist"
+
+    def _figure_flag(self, field: str, text: str, mention: NumberMention) -> Flag:
+        label = f"U{sum(f.label.startswith('U') for f in self._flags) + 1}"
+        flag = Flag(
+            label,
+            field,
+            mention.raw,
+            _context(text, mention.start, mention.end),
+            UNMATCHED,
+            mention.start,
+            mention.end,
+        )
+        self._flags.append(flag)
+        return flag
+
+    def _citation_flag(
+        self, field: str, fact_id: str, reason: str, span: tuple[int, int]
+    ) -> Flag:
+        label = f"C{sum(f.label.startswith('C') for f in self._flags) + 1}"
+        flag = Flag(label, field, fact_id, fact_id, reason, *span)
+        self._flags.append(flag)
+        return flag
+
 
 def _precise(mention: NumberMention) -> bool:
-    """Precise enough that a match in thousands of raw values is no accident."""
+    """Precise enough that a match among thousands of raw values is no accident."""
     return mention.significant >= 3 or (
         mention.unit is not None and mention.significant >= 2
     )
 
 
-def _context(text: str, mention: NumberMention) -> str:
-    start = max(0, mention.start - _CONTEXT_CHARS)
-    end = min(len(text), mention.end + _CONTEXT_CHARS)
-    return " ".join(text[start:end].split())
+def _context(text: str, start: int, end: int) -> str:
+    head = max(0, start - _CONTEXT_CHARS)
+    tail = min(len(text), end + _CONTEXT_CHARS)
+    return " ".join(text[head:tail].split())
 
 
 def _fact_entries(digest: Digest) -> Iterable[tuple[float, str | None, str]]:
@@ -282,19 +242,17 @@ def _dataset_entries(dataset: pd.DataFrame) -> Iterable[tuple[float, str | None,
         + dataset["locator"].astype(str)
     ).tolist()
     values = pd.to_numeric(dataset["value"], errors="coerce").tolist()
-    units = dataset["unit"].tolist()
-    for value, unit, origin in zip(values, units, origins, strict=True):
+    for value, unit, origin in zip(values, dataset["unit"], origins, strict=True):
         if pd.isna(value):
             continue
         canonical, factor = canonical_unit(None if pd.isna(unit) else str(unit))
         yield float(value) * factor, canonical, origin
-    for column in _CONFIG_NUMBERS:
+    for column in CONFIG_NUMBER_COLUMNS:
         if column not in dataset:
             continue
-        numbers = pd.to_numeric(dataset[column], errors="coerce")
-        for position in numbers.drop_duplicates().dropna().index:
-            yield (
-                float(numbers[position]),
-                None,
-                origins[dataset.index.get_loc(position)],
-            )
+        numbers = pd.to_numeric(dataset[column], errors="coerce").tolist()
+        seen: set[float] = set()
+        for value, origin in zip(numbers, origins, strict=True):
+            if not pd.isna(value) and value not in seen:
+                seen.add(value)
+                yield float(value), None, origin

@@ -79,7 +79,7 @@ def openai_error(error: BaseException, call: CallContext) -> BackendError | None
         return http_error(call, error.status_code, _openai_error_text(error))
     if isinstance(error, openai.APIError):
         # An error event inside an open stream: the server gave up mid-answer.
-        return cut_stream(call, f"server reported: {error.message}")
+        return cut_stream(call, f"server reported: {squash(error.message)}")
     if isinstance(error, json.JSONDecodeError | pydantic.ValidationError):
         return malformed(call, error)
     return None
@@ -115,7 +115,7 @@ def model_not_found(call: CallContext, server_text: str) -> ModelNotFound:
         hint = f"check the model id; GET {call.endpoint}/models lists the served ones"
     return ModelNotFound(
         f"{call.server} at {call.endpoint} does not serve model {call.model!r}"
-        f" ({server_text})",
+        f" ({squash(server_text)})",
         status_code=404,
         endpoint=call.endpoint,
         model=call.model,
@@ -131,7 +131,7 @@ def http_error(call: CallContext, status: int, server_text: str) -> BackendHTTPE
     else:
         hint = "the server rejected the request; check the model name and options"
     return BackendHTTPError(
-        f"HTTP {status} from {call.server} at {call.endpoint}: {server_text}",
+        f"HTTP {status} from {call.server} at {call.endpoint}: {squash(server_text)}",
         status_code=status,
         endpoint=call.endpoint,
         model=call.model,
@@ -155,8 +155,19 @@ def malformed(call: CallContext, error: BaseException) -> MalformedResponse:
         f"unparseable chunk from {call.server} at {call.endpoint}: {detail}",
         endpoint=call.endpoint,
         model=call.model,
-        hint="the endpoint may not speak this protocol; check --host and the backend kind",
+        hint="the endpoint may not speak this protocol; "
+        "check --host and the backend kind",
     )
+
+
+def squash(text: str, limit: int = 300) -> str:
+    """Server text on one line and of bounded length, for one-line messages.
+
+    >>> squash("1 validation error:\\n  field   missing")
+    '1 validation error: field missing'
+    """
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _ollama_response_error(error: ResponseError, call: CallContext) -> BackendError:
@@ -167,7 +178,7 @@ def _ollama_response_error(error: ResponseError, call: CallContext) -> BackendEr
         return model_not_found(call, text)
     if error.status_code == -1:
         # The ollama client raises status -1 for an {"error": ...} line in a stream.
-        return cut_stream(call, f"server reported: {text}")
+        return cut_stream(call, f"server reported: {squash(text)}")
     return http_error(call, error.status_code, text)
 
 

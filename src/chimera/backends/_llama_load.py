@@ -33,6 +33,9 @@ from chimera.options import ModelOptions
 logger = logging.getLogger(__name__)
 
 DEFAULT_N_CTX = 2048
+# llama.cpp pads smaller contexts up to this, and llama-cpp-python's buffers then
+# disagree with the padded size; asking for it directly avoids the mismatch.
+MIN_N_CTX = 256
 # Each loaded model holds its weights and KV cache; a sweep over load-time options
 # would otherwise keep every variant in memory.
 MAX_LOADED_MODELS = 2
@@ -57,12 +60,16 @@ class LoadSettings:
         cls, model_path: Path, options: ModelOptions
     ) -> tuple[LoadSettings, tuple[str, ...]]:
         """Settings for ``options`` (Ollama names), and notes on defaults applied."""
+        n_ctx = options.num_ctx or DEFAULT_N_CTX
         notes: tuple[str, ...] = ()
         if options.num_ctx is None:
             notes = (f"num_ctx not set: using n_ctx {DEFAULT_N_CTX}",)
+        elif n_ctx < MIN_N_CTX:
+            notes = (f"num_ctx {n_ctx} raised to {MIN_N_CTX}, llama.cpp's smallest",)
+            n_ctx = MIN_N_CTX
         settings = cls(
             model_path=model_path,
-            n_ctx=options.num_ctx or DEFAULT_N_CTX,
+            n_ctx=n_ctx,
             n_gpu_layers=options.num_gpu,
             n_batch=options.num_batch,
             n_threads=options.num_thread,
@@ -70,7 +77,10 @@ class LoadSettings:
         return settings, notes
 
     def llama_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"model_path": str(self.model_path), "n_ctx": self.n_ctx}
+        kwargs: dict[str, Any] = {
+            "model_path": str(self.model_path),
+            "n_ctx": self.n_ctx,
+        }
         if self.n_gpu_layers is not None:
             kwargs["n_gpu_layers"] = self.n_gpu_layers
         if self.n_batch is not None:
@@ -94,7 +104,7 @@ class CountingLlama(Llama):
         self.prompt_token_count: int | None = None
         self.generated_token_count = 0
 
-    def generate(  # type: ignore[override]
+    def generate(
         self, tokens: Sequence[int], *args: Any, **kwargs: Any
     ) -> Generator[int, Any, None]:
         self.prompt_token_count = len(tokens)
@@ -152,8 +162,11 @@ def get_model(settings: LoadSettings) -> tuple[LoadedModel, bool]:
         _models[settings] = model
         while len(_models) > MAX_LOADED_MODELS:
             _, evicted = _models.popitem(last=False)
-            logger.info("unloading %s (n_ctx %s)", evicted.settings.model_path.name,
-                        evicted.settings.n_ctx)
+            logger.info(
+                "unloading %s (n_ctx %s)",
+                evicted.settings.model_path.name,
+                evicted.settings.n_ctx,
+            )
             evicted.close()
         return model, True
 
@@ -217,7 +230,7 @@ def cpu_safe_model_params() -> Iterator[None]:
     original = llama_cpp.llama_cpp.llama_model_default_params
 
     def without_extra_buffers() -> llama_cpp.llama_model_params:
-        params = original()
+        params: llama_cpp.llama_model_params = original()
         params.use_extra_bufts = False
         return params
 

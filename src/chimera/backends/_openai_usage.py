@@ -153,7 +153,9 @@ async def metrics_for(
     wall_ms = clock.elapsed_ms()
     ttft_ms = clock.ttft_ms()
     all_notes = list(notes)
-    tokens, source = await _completion_tokens(backend, clock, totals, tokenizer, all_notes)
+    tokens, source = await _completion_tokens(
+        backend, clock, totals, tokenizer, all_notes
+    )
     prompt_tokens = totals.usage.prompt_tokens if totals.usage else None
     if prompt_tokens is None:
         all_notes.append("prompt tokens not reported (no usage in the stream)")
@@ -196,7 +198,10 @@ async def _completion_tokens(
     counted: int | None = None
     if text:
         call = CallContext(
-            "the OpenAI-compatible server", backend.endpoint, backend.model, 30.0
+            "the OpenAI-compatible server",
+            backend.endpoint,
+            backend.model,
+            backend.timeout_s,
         )
         try:
             counted = await tokenizer.count(text, backend.model, call)
@@ -224,7 +229,12 @@ def _server_timings(
             "server durations not reported (the OpenAI API has none); "
             "throughput is the client decode rate"
         )
-        return {"prompt_ms": None, "eval_ms": None, "eval_rate": None, "prompt_rate": None}
+        return {
+            "prompt_ms": None,
+            "eval_ms": None,
+            "eval_rate": None,
+            "prompt_rate": None,
+        }
     prompt_ms = _positive(timings.get("prompt_ms"))
     eval_ms = _positive(timings.get("predicted_ms"))
     eval_rate, why = rate_per_s(_count(timings.get("predicted_n")), eval_ms)
@@ -254,7 +264,9 @@ def _truncation(
     if note is None:
         return False
     notes.append(note)
-    logger.warning("%s %s at %s: %s", backend.kind, backend.model, backend.endpoint, note)
+    logger.warning(
+        "%s %s at %s: %s", backend.kind, backend.model, backend.endpoint, note
+    )
     return True
 
 

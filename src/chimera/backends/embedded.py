@@ -91,7 +91,7 @@ class EmbeddedBackend:
             raise self._engine_error(error, settings) from error
         if stats is None:  # the engine always reports; this guards the invariant
             raise BackendError(
-                "the embedded engine ended without its statistics",
+                f"the embedded engine ({self.endpoint}) ended without its statistics",
                 endpoint=self.endpoint,
                 model=self.model,
             )
@@ -105,7 +105,9 @@ class EmbeddedBackend:
     async def count_tokens(self, text: str) -> int | None:
         """Tokens by the model's own tokenizer (it reuses a loaded model if any)."""
         same_file = [
-            m.settings for m in loaded_models() if m.settings.model_path == self.model_path
+            m.settings
+            for m in loaded_models()
+            if m.settings.model_path == self.model_path
         ]
         settings = same_file[-1] if same_file else LoadSettings(self.model_path)
         return await count_tokens(settings, text)
@@ -138,7 +140,9 @@ class EmbeddedBackend:
             tokens_generated=stats.generated_tokens,
             tokens_generated_source="server",
             prompt_tokens=stats.prompt_tokens,
-            prompt_tokens_source="tokenizer" if stats.prompt_tokens is not None else None,
+            prompt_tokens_source="tokenizer"
+            if stats.prompt_tokens is not None
+            else None,
             server_total_ms=stats.total_ms,
             server_load_ms=stats.load_ms,
             server_prompt_eval_ms=stats.prompt_eval_ms,
@@ -154,7 +158,8 @@ class EmbeddedBackend:
 
     def _timeout(self) -> BackendTimeout:
         return BackendTimeout(
-            f"the embedded engine did not finish within {self.timeout_s:g} s",
+            f"the embedded engine ({self.endpoint}) did not finish within "
+            f"{self.timeout_s:g} s",
             endpoint=self.endpoint,
             model=self.model,
             hint="lower num_predict or raise the timeout",
@@ -166,7 +171,7 @@ class EmbeddedBackend:
         if "context window" in message:
             hint = f"raise num_ctx (now {settings.n_ctx}) or shorten the input"
         return BackendError(
-            f"llama.cpp failed: {message}",
+            f"llama.cpp failed ({self.endpoint}): {message}",
             endpoint=self.endpoint,
             model=self.model,
             hint=hint,

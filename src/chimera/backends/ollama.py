@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -96,7 +95,8 @@ class OllamaBackend:
         if not spec.model:
             raise UsageError(
                 "the ollama backend needs a model name",
-                hint="pass --model (e.g. --model llama3.2:3b); `ollama list` shows yours",
+                hint="pass --model (e.g. --model llama3.2:3b); "
+                "`ollama list` shows the installed ones",
             )
         return cls(
             spec.model,
@@ -114,7 +114,6 @@ class OllamaBackend:
         try:
             async with asyncio.timeout(self.timeout_s):
                 async for part in await self._chat(request):
-                    call = replace(call, stream_started=True)
                     text = part.message.content or ""
                     clock.chunk(text)
                     pieces.append(text)
@@ -129,7 +128,7 @@ class OllamaBackend:
             raise cut_stream(call, "no chunk with done: true")
 
         text = "".join(pieces)
-        logger.debug("ollama response: %r; final %s", text, final.model_dump())
+        logger.debug("ollama response: %r; final %r", text, final)
         metrics = self._metrics(clock, final, request)
         log_call(logger, metrics)
         return GenerationResult(text=text, metrics=metrics)
@@ -139,7 +138,7 @@ class OllamaBackend:
         return None
 
     async def aclose(self) -> None:
-        await self._client.close()
+        await self._client.close()  # type: ignore[no-untyped-call]
 
     async def _chat(self, request: GenerationRequest) -> Any:
         options = request.options.sent() or None
@@ -181,7 +180,9 @@ class OllamaBackend:
                 "prompt tok/s not computed"
             )
         else:
-            prompt_rate, _ = rate_per_s(final.prompt_eval_count, durations["prompt_eval"])
+            prompt_rate, _ = rate_per_s(
+                final.prompt_eval_count, durations["prompt_eval"]
+            )
         truncated = self._check_truncation(final, request, notes)
         decode_rate, _ = client_decode_rate(tokens, ttft_ms, wall_ms)
         return CallMetrics(
@@ -195,7 +196,9 @@ class OllamaBackend:
             tokens_generated=tokens,
             tokens_generated_source=tokens_source,
             prompt_tokens=final.prompt_eval_count,
-            prompt_tokens_source="server" if final.prompt_eval_count is not None else None,
+            prompt_tokens_source="server"
+            if final.prompt_eval_count is not None
+            else None,
             server_total_ms=durations["total"],
             server_load_ms=durations["load"],
             server_prompt_eval_ms=durations["prompt_eval"],
@@ -225,7 +228,9 @@ class OllamaBackend:
         return True
 
 
-def final_durations_ms(final: ChatResponse, notes: list[str]) -> dict[str, float | None]:
+def final_durations_ms(
+    final: ChatResponse, notes: list[str]
+) -> dict[str, float | None]:
     """The done chunk's durations in ms; absent or zero ones are None with a note."""
     fields = {
         "total": final.total_duration,

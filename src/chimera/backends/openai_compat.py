@@ -35,8 +35,13 @@ from chimera.options import LOAD_TIME_OPTIONS
 
 logger = logging.getLogger(__name__)
 
-# Sampling options the OpenAI schema lacks but vLLM and llama.cpp accept as extras.
-EXTRA_BODY_OPTIONS = ("top_k", "repeat_penalty")
+# Sampling options the OpenAI schema lacks, under the names servers accept as extra
+# fields: llama.cpp reads ``repeat_penalty``, vLLM ``repetition_penalty``; each
+# ignores the other's name.
+EXTRA_BODY_NAMES = {
+    "top_k": ("top_k",),
+    "repeat_penalty": ("repeat_penalty", "repetition_penalty"),
+}
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,9 @@ class OpenAIBackend:
                     hint="pass --model with the served model id",
                 )
             self.model = served[0]
-            logger.info("using model %s, the first served by %s", self.model, call.endpoint)
+            logger.info(
+                "using model %s, the first served by %s", self.model, call.endpoint
+            )
         return self.model
 
     def _prepare(self, request: GenerationRequest) -> _Request:
@@ -152,7 +159,12 @@ class OpenAIBackend:
                 params[name] = sent[name]
         if "num_predict" in sent:
             params["max_tokens"] = sent["num_predict"]
-        extra = {name: sent[name] for name in EXTRA_BODY_OPTIONS if name in sent}
+        extra = {
+            wire: sent[ours]
+            for ours, wire_names in EXTRA_BODY_NAMES.items()
+            if ours in sent
+            for wire in wire_names
+        }
         if extra:
             params["extra_body"] = extra
         if request.json_schema is not None:
@@ -179,7 +191,9 @@ class OpenAIBackend:
             self.endpoint,
             listed,
         )
-        return (f"not applied (load-time settings the OpenAI API cannot set): {listed}",)
+        return (
+            f"not applied (load-time settings the OpenAI API cannot set): {listed}",
+        )
 
     async def _open_stream(self, params: dict[str, Any]) -> tuple[Any, str | None]:
         create = self._client.chat.completions.create
@@ -193,8 +207,9 @@ class OpenAIBackend:
                 self.endpoint,
                 error.message,
             )
-            self._stream_options_accepted = False
+            # A second 400 means the request itself is at fault: that error is raised.
             stream = await create(**params)
+            self._stream_options_accepted = False
             return stream, "server rejected stream_options (HTTP 400); retried without"
         self._stream_options_accepted = True
         return stream, None

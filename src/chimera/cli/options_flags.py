@@ -65,7 +65,7 @@ def build_backend_spec(
             hint="e.g. --host http://127.0.0.1:8000/v1",
         )
     return BackendSpec(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         model=model,
         host=host,
         model_path=model_path,

@@ -32,6 +32,11 @@ DATASET_COLUMNS: dict[str, tuple[str, str]] = {
     "timestamp": ("string", "ISO-8601 timestamp of the measurement when present"),
     "status": ("string", "ok | failed | partial"),
     "error": ("string", "error message for failed runs, null value reason otherwise"),
+    # Added with artifact ingestion: which statistic the value is. Null for a single
+    # measurement; mean / p50 / p90 / p99 / min / max / std / sum / count / cv_pct
+    # for aggregates a tool wrote; "sample" for one element of a written array of
+    # repetitions. Averages over raw measurements should keep stat IS NULL.
+    "stat": ("string", "null for one measurement, else mean, p50, p99, max, sample"),
 }
 
 # Canonical metric name -> canonical unit.
@@ -56,4 +61,9 @@ CANONICAL_METRICS: dict[str, str] = {
     "temperature_c": "C",
     "power_w": "W",
     "request_count": "count",
+    # Added with artifact ingestion.
+    "total_throughput_tok_s": "tok/s",  # prompt + output tokens per second
+    "throughput_per_user_tok_s": "tok/s",  # per-stream decode rate (AIPerf, ...)
+    "goodput_req_s": "req/s",  # requests per second meeting the SLOs
+    "throughput_samples_s": "samples/s",  # batches or sequences per second
 }

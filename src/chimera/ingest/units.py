@@ -83,6 +83,9 @@ _UNIT = re.compile(
     r"(?:\s*/\s*[A-Za-z]+)*))(?P<rest>.*)$",
     re.DOTALL,
 )
+_PER_SECOND = re.compile(r"^\s*per\s+(?:second|sec|s)\b", re.IGNORECASE)
+# Words accepted as units although they have no conversion (kept as written).
+_UNIT_WORDS_OK = frozenset({"mhz", "ghz", "rpm", "ratio", "x", "fps", "flops"})
 _MISSING = frozenset(
     {"", "n/a", "na", "nan", "none", "null", "-", "--", "—", "?", "n.a.", "#n/a"}
 )
@@ -154,9 +157,13 @@ def parse_number(text: str, decimal: DecimalMark = ".") -> ParsedNumber | None:
     if value is None:
         return None
     rest = match.group("rest")
-    if rest[:1] in ("-", ":", "/", "x") and not rest[:2].isspace():
+    if rest[:1] in ("-", ":", "/"):
         return None
     unit, rest = _leading_unit(rest)
+    if unit is not None and unit.lower() in ("tokens", "tok"):
+        per = _PER_SECOND.match(rest)
+        if per is not None:
+            unit, rest = "tok/s", rest[per.end() :]
     return ParsedNumber(value, unit, rest.strip())
 
 
@@ -170,10 +177,6 @@ def _leading_unit(rest: str) -> tuple[str | None, str]:
         if match.group("paren") is None:
             return None, rest
     return unit.strip(), match.group("rest")
-
-
-# Words accepted as units although they have no conversion (kept as written).
-_UNIT_WORDS_OK = frozenset({"mhz", "ghz", "rpm", "ratio", "x", "fps", "flops"})
 
 
 def _to_float(token: str, decimal: DecimalMark) -> float | None:

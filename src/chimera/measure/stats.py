@@ -14,6 +14,7 @@ averaged in as 0.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -149,7 +150,11 @@ def welch_delta(
     delta_pct = 100.0 * delta / abs(mean_a) if mean_a != 0 else None
     low = high = p_value = df = None
     if len(xs) > 1 and len(ys) > 1 and (np.std(xs) > 0 or np.std(ys) > 0):
-        result = sps.ttest_ind(ys, xs, equal_var=False)
+        with warnings.catch_warnings():
+            # One constant side (e.g. identical token counts) is legitimate data;
+            # scipy warns about its moments but the test is still well defined.
+            warnings.filterwarnings("ignore", "Precision loss", RuntimeWarning)
+            result = sps.ttest_ind(ys, xs, equal_var=False)
         interval = result.confidence_interval(confidence_level=confidence)
         low, high = float(interval.low), float(interval.high)
         p_value, df = float(result.pvalue), float(result.df)

@@ -107,7 +107,11 @@ class SweepPlan(BaseModel):
             options = ModelOptions.model_validate({**self.base_options, **values})
             key = ",".join(f"{name}={value}" for name, value in values.items())
             points.append(GridPoint(key, values, options))
-        return sorted(points, key=lambda p: repr(p.options.load_time_key()))
+        # Group points that load alike, keeping the grid's order otherwise.
+        groups: dict[tuple[tuple[str, Any], ...], list[GridPoint]] = {}
+        for point in points:
+            groups.setdefault(point.options.load_time_key(), []).append(point)
+        return [point for group in groups.values() for point in group]
 
     def request(self, options: ModelOptions) -> GenerationRequest:
         messages = [Message("user", self.prompt)]

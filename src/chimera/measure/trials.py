@@ -25,6 +25,7 @@ from chimera.errors import BackendError, BackendHTTPError
 from chimera.measure.catalog import MetricSpec
 from chimera.measure.retry import RetryingBackend
 from chimera.measure.stats import Summary, summarize
+from chimera.metrics.record import CallMetrics
 
 TRIAL_SCHEMA_VERSION = 1
 
@@ -95,14 +96,23 @@ async def run_trial(
         outcome = await backend.call(request)
         fields["attempts"] = len(outcome.attempts)
         if outcome.result is not None:
-            return Trial(**fields, metrics=outcome.result.metrics.to_dict())
+            return Trial(**fields, metrics=plain_metrics(outcome.result.metrics))
         assert outcome.error is not None
         return failed_trial(outcome.error, **fields)
     try:
         result = await backend.generate(request)
     except BackendError as error:
         return failed_trial(error, **fields)
-    return Trial(**fields, metrics=result.metrics.to_dict())
+    return Trial(**fields, metrics=plain_metrics(result.metrics))
+
+
+def plain_metrics(metrics: CallMetrics) -> dict[str, Any]:
+    """The metrics as they will read back from JSON (lists, not tuples).
+
+    Going through strict JSON here also refuses a NaN the moment it is measured.
+    """
+    data: dict[str, Any] = json.loads(json.dumps(metrics.to_dict(), allow_nan=False))
+    return data
 
 
 def failed_trial(error: BackendError, **fields: Any) -> Trial:

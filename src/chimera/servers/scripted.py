@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
@@ -73,7 +73,8 @@ class Schedule:
 class Timing:
     """Server-side durations of one response, Ollama-style in nanoseconds."""
 
-    received: float
+    arrived: float
+    parsed: float
     admitted: float
     last_sent: float = 0.0
     prompt_eval_s: float = 0.0
@@ -110,8 +111,8 @@ class _OllamaWire:
             "message": {"role": "assistant", "content": ""},
             "done": True,
             "done_reason": "stop",
-            "total_duration": timing.ns(timing.last_sent - timing.received),
-            "load_duration": timing.ns(timing.admitted - timing.received),
+            "total_duration": timing.ns(timing.last_sent - timing.arrived),
+            "load_duration": timing.ns(timing.parsed - timing.arrived),
             "prompt_eval_count": self.schedule.prompt_tokens,
             "prompt_eval_duration": timing.ns(timing.prompt_eval_s),
             "eval_count": self.schedule.tokens,
@@ -189,6 +190,7 @@ class _HTTPServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.schedule = schedule
         self.serial_lock = threading.Lock()
+        self.released_at = 0.0
         self.count_lock = threading.Lock()
         self.requests = 0
         # Seconds each chunk left after its deadline; read by the benchmark.
@@ -207,13 +209,20 @@ class _HTTPServer(ThreadingHTTPServer):
             return self.requests
 
     @contextlib.contextmanager
-    def admission(self) -> Iterator[None]:
-        """Serial mode: one response at a time, the others wait their turn."""
+    def admission(self, arrived: float) -> Iterator[float]:
+        """When the schedule of a request that arrived at ``arrived`` starts.
+
+        Parallel: at once. Serial: one response at a time, each queued request
+        starting when the one before it finished.
+        """
         if self.schedule.mode == "parallel":
-            yield
+            yield arrived
             return
         with self.serial_lock:
-            yield
+            try:
+                yield max(arrived, self.released_at)
+            finally:
+                self.released_at = time.perf_counter()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -233,14 +242,21 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/v1/models":
             entry = {"id": model, "object": "model", "created": 0, "owned_by": "local"}
             self._send_json(200, {"object": "list", "data": [entry]})
+        elif self.path == "/health":
+            self._send_json(200, {"status": "ok"})
         elif self.path == "/scripted/lateness":
             lateness, self.server.lateness_s = self.server.lateness_s, []
             self._send_json(200, {"lateness_s": lateness})
         else:
             self._send_json(404, {"error": f"no route {self.path}"})
 
+    def parse_request(self) -> bool:
+        # The request line has just been read: this is when the request arrived,
+        # and the schedule counts from here, not from after our own parsing.
+        self.arrived = time.perf_counter()
+        return super().parse_request()
+
     def do_POST(self) -> None:
-        received = time.perf_counter()
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"] or 0)))
         number = self.server.next_request()
         schedule = self.server.schedule
@@ -258,8 +274,9 @@ class _Handler(BaseHTTPRequestHandler):
             message = f"scripted failure of request {number}"
             self._send_bytes(500, "application/json", wire.error(message))
             return
-        with self.server.admission():
-            timing = Timing(received=received, admitted=time.perf_counter())
+        parsed = time.perf_counter()
+        with self.server.admission(self.arrived) as admitted:
+            timing = Timing(self.arrived, parsed, admitted)
             if stream:
                 self._stream(wire, timing, number)
             else:
@@ -388,28 +405,17 @@ def _parse_args(argv: list[str] | None) -> tuple[Schedule, str, int]:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--ttft-ms", type=float, default=50.0)
-    parser.add_argument("--interval-ms", type=float, default=10.0)
-    parser.add_argument("--tokens", type=int, default=32)
-    parser.add_argument("--tokens-per-chunk", type=int, default=1)
-    parser.add_argument("--prompt-tokens", type=int, default=24)
-    parser.add_argument("--mode", choices=["serial", "parallel"], default="parallel")
-    parser.add_argument("--fail-every", type=int, default=None)
-    parser.add_argument("--cut-every", type=int, default=None)
-    parser.add_argument("--model", default="scripted")
-    args = parser.parse_args(argv)
-    schedule = Schedule(
-        ttft_ms=args.ttft_ms,
-        interval_ms=args.interval_ms,
-        tokens=args.tokens,
-        tokens_per_chunk=args.tokens_per_chunk,
-        prompt_tokens=args.prompt_tokens,
-        mode=args.mode,
-        fail_every=args.fail_every,
-        cut_every=args.cut_every,
-        model=args.model,
-    )
-    return schedule, args.host, args.port
+    # One flag per schedule field: --ttft-ms, --interval-ms, --fail-every, ...
+    for name, default in asdict(Schedule()).items():
+        flag = "--" + name.replace("_", "-")
+        if name == "mode":
+            parser.add_argument(flag, choices=["serial", "parallel"], default=default)
+        else:
+            kind = int if default is None else type(default)
+            parser.add_argument(flag, type=kind, default=default)
+    args = vars(parser.parse_args(argv))
+    host, port = args.pop("host"), args.pop("port")
+    return Schedule(**args), host, port
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -76,6 +76,8 @@ _NUMBER = re.compile(
     r"(?![\w]|\.\d|:\d)"
 )
 
+# Nouns that make a number a count ("in 2048 tokens"), never a year.
+_COUNT_NOUNS = r"tokens?|files?|runs?|rows?|configs?|requests?|measurements?|records?"
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?"
     r"|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
@@ -94,7 +96,7 @@ _NOT_CLAIMS = [
     re.compile(rf"\b{_MONTH}\.?\s+\d{{4}}\b"),
     re.compile(
         r"\b(?:in|since|by|from|until|till|during|year|early|late|mid)\s+"
-        r"(?:19|20)\d{2}\b(?!\s*(?:" + _UNIT_PATTERN + r")\b)",
+        r"(?:19|20)\d{2}\b(?!\s*(?:" + _UNIT_PATTERN + "|" + _COUNT_NOUNS + r")\b)",
         re.IGNORECASE,
     ),
     re.compile(r"(?m)^[ \t>]*(?:#+[ \t]*)?(?:[-*+][ \t]+)?\(?\d+(?:\.\d+)*[.)](?=\s)"),

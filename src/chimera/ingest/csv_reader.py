@@ -1,0 +1,143 @@
+"""CSV and TSV files: dialect, blocks, repeated headers, then records.
+
+The delimiter is sniffed (comma, semicolon, tab, pipe) from the first lines by
+which one gives the most rows of one consistent width. Quoted newlines are kept
+by the ``csv`` module. A file may hold several tables separated by blank lines
+(AIPerf's export holds three with different headers); a table whose header has
+no rows under it is reported as missing telemetry, not as an error.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections import Counter
+from collections.abc import Iterator
+
+from chimera.ingest.fileresult import FileReport, Unusable
+from chimera.ingest.records import FlatRecord
+from chimera.ingest.rows import RecordContext
+from chimera.ingest.tables import Table, clean_rows, records_from_table
+from chimera.ingest.units import parse_number
+
+logger = logging.getLogger(__name__)
+
+_DELIMITERS = (",", ";", "\t", "|")
+_SNIFF_LINES = 60
+
+
+def sniff_delimiter(text: str, kind: str) -> str:
+    """The delimiter that splits the first lines into the most equal-width rows."""
+    if kind == "tsv":
+        return "\t"
+    sample = text[:65536].splitlines()[:_SNIFF_LINES]
+    best, best_score = ",", 0
+    for delimiter in _DELIMITERS:
+        widths = [len(row) for row in csv.reader(sample, delimiter=delimiter) if row]
+        if not widths:
+            continue
+        width, count = Counter(widths).most_common(1)[0]
+        if width > 1 and count > best_score:
+            best, best_score = delimiter, count
+    if best_score == 0:
+        raise Unusable("no table or metrics found (no delimiter splits the lines)")
+    return best
+
+
+def read_csv(
+    text: str, rel: str, kind: str, base: RecordContext, report: FileReport
+) -> Iterator[FlatRecord]:
+    """Records of every table in a CSV/TSV text; findings go to ``report``."""
+    delimiter = sniff_delimiter(text, kind)
+    tables = list(_tables(text, delimiter))
+    if not tables:
+        raise Unusable("no table or metrics found")
+    if all(not table.rows for table in tables):
+        raise Unusable("no data rows (header only)")
+    for table in tables:
+        _note(table, report)
+        yield from records_from_table(table, rel, base, delimiter)
+
+
+def _note(table: Table, report: FileReport) -> None:
+    where = f"table at line {table.first_line}"
+    if table.dropped_headers:
+        report.notes.append(
+            f"header row repeated ({table.dropped_headers} rows dropped, {where})"
+        )
+    if table.ragged_rows:
+        report.notes.append(
+            f"{table.ragged_rows} rows with a different number of cells ({where})"
+        )
+    if not table.rows:
+        columns = ", ".join(table.header[:6])
+        report.missing_telemetry.append(
+            f"{where} has a header ({columns}, ...) but no data rows"
+        )
+
+
+def _tables(text: str, delimiter: str) -> Iterator[Table]:
+    """Split the rows into tables at blank lines; continue a table when a block
+    after a blank line has the same width and starts with data, not a header."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))
+    try:
+        current: Table | None = None
+        for block in _blocks(text, delimiter):
+            first_row, first_line = block[0]
+            if current is not None and _continues(current, first_row):
+                _extend(current, block)
+                continue
+            if current is not None:
+                yield clean_rows(current)
+            current = _start_table(block)
+        if current is not None:
+            yield clean_rows(current)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _blocks(text: str, delimiter: str) -> Iterator[list[tuple[list[str], int]]]:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=False)
+    block: list[tuple[list[str], int]] = []
+    line = 1
+    for row in reader:
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            if block:
+                yield block
+                block = []
+            continue
+        block.append((row, start))
+    if block:
+        yield block
+
+
+def _start_table(block: list[tuple[list[str], int]]) -> Table:
+    (header, line), rest = block[0], block[1:]
+    header = [cell.replace("\ufeff", "").strip() for cell in header]
+    if _is_data_row(header):
+        names = [f"column_{index}" for index in range(1, len(header) + 1)]
+        return Table(names, [row for row, _ in block], [n for _, n in block], line)
+    return Table(header, [row for row, _ in rest], [n for _, n in rest], line)
+
+
+def _continues(table: Table, first_row: list[str]) -> bool:
+    cells = [cell.strip() for cell in first_row]
+    if cells == [cell.strip() for cell in table.header]:
+        return True
+    return len(cells) == len(table.header) and _is_data_row(cells)
+
+
+def _extend(table: Table, block: list[tuple[list[str], int]]) -> None:
+    for row, line in block:
+        table.rows.append(row)
+        table.lines.append(line)
+
+
+def _is_data_row(cells: list[str]) -> bool:
+    """A row of mostly numbers is data; a header row is mostly names."""
+    filled = [cell for cell in cells if cell.strip()]
+    numeric = sum(1 for cell in filled if parse_number(cell) is not None)
+    return bool(filled) and numeric * 2 > len(filled)

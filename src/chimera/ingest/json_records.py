@@ -1,0 +1,205 @@
+"""A parsed JSON document walked into records, with failures scoped per object.
+
+Arrays of objects are runs (``results[2]`` is one record); the keys around them
+(a top-level ``"model"``, an ``"options"`` object) are inherited by every run
+inside. Nested objects keep their path as the measurement's name
+(``decode.latency.mean``), and a ``"unit"`` key applies to its siblings.
+
+A failure marker (an ``error`` string, ``success: false``, ``completed: 0`` with
+``failed: 8``) fails the object that holds it, or the nearest enclosing object
+that holds measurements: a failed ``torch_compile`` backend fails only that
+backend's numbers, not the whole file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from numbers import Real
+
+from chimera.ingest.failures import failure_reason
+from chimera.ingest.records import Cell, FlatRecord, absorb
+from chimera.ingest.rows import RecordContext
+from chimera.ingest.vocabulary import classify
+
+_UNIT_KEYS = ("unit", "units")
+
+
+@dataclass
+class _Node:
+    """One JSON object: its scalars, numeric arrays and child objects."""
+
+    keys: tuple[str, ...]
+    rel: str
+    jpath: str
+    record_id: str
+    root: bool
+    scalars: list[tuple[str, object]] = field(default_factory=list)
+    arrays: list[tuple[str, list[object]]] = field(default_factory=list)
+    children: list[_Node] = field(default_factory=list)
+    failure: str | None = None
+
+
+@dataclass
+class JsonWalker:
+    """Turns JSON values into flat records for one file."""
+
+    rel: str
+    base: RecordContext
+    config_context: bool = False
+    max_samples: int = 64
+    partial: bool = False
+    long_arrays: list[str] = field(default_factory=list)
+    found_context: RecordContext = field(default_factory=RecordContext)
+
+    def document(self, value: object) -> Iterator[FlatRecord]:
+        """Records of a whole document (an object, or an array of records)."""
+        if isinstance(value, dict):
+            yield from self._records(self._build(value, (), "", "$", "$", True))
+        elif isinstance(value, list):
+            yield from self._array(value, "$")
+
+    def line(self, value: object, number: int) -> Iterator[FlatRecord]:
+        """Records of one JSON Lines line."""
+        if isinstance(value, dict):
+            record = f"line {number}"
+            yield from self._records(self._build(value, (), "", record, record, True))
+        elif isinstance(value, list):
+            yield from self._array(value, f"line {number}")
+
+    def _array(self, items: list[object], jpath: str) -> Iterator[FlatRecord]:
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                path = f"{jpath}[{index}]"
+                yield from self._records(self._build(item, (), "", path, path, True))
+
+    def _build(
+        self,
+        value: dict[str, object],
+        keys: tuple[str, ...],
+        rel: str,
+        jpath: str,
+        record: str,
+        root: bool,
+    ) -> _Node:
+        node = _Node(keys, rel, jpath, record, root)
+        for key, item in value.items():
+            key = str(key)
+            child_rel = f"{rel}.{key}" if rel else key
+            if isinstance(item, dict):
+                child = self._build(
+                    item, (*keys, key), child_rel, f"{jpath}.{key}", record, False
+                )
+                node.children.append(child)
+            elif isinstance(item, list):
+                self._list(node, key, item, child_rel)
+            else:
+                node.scalars.append((key, item))
+        return node
+
+    def _list(self, node: _Node, key: str, items: list[object], rel: str) -> None:
+        keys, jpath = (*node.keys, key), f"{node.jpath}.{key}"
+        if any(isinstance(item, dict) for item in items):
+            for index, item in enumerate(items):
+                if isinstance(item, dict):
+                    path = f"{jpath}[{index}]"
+                    node.children.append(self._build(item, keys, "", path, path, True))
+        elif items and all(_is_number(item) for item in items):
+            if len(items) <= self.max_samples:
+                node.arrays.append((key, items))
+            else:
+                self.long_arrays.append(f"{jpath} ({len(items)} values)")
+
+    def _records(self, top: _Node) -> Iterator[FlatRecord]:
+        _mark_failures(top, self.config_context)
+        yield from self._emit(top, self.base, None)
+
+    def _emit(
+        self, node: _Node, parent: RecordContext, failure: str | None
+    ) -> Iterator[FlatRecord]:
+        failure = node.failure or failure
+        context = parent.child()
+        unit = next((str(v) for k, v in node.scalars if k in _UNIT_KEYS and v), None)
+        cells: list[Cell] = []
+        for key, value in node.scalars:
+            info = classify(key, node.keys, self.config_context)
+            if info.role != "metric":
+                absorb(context, info, value)
+                self._remember(context)
+            cells.append(self._cell(node, key, value, node.jpath, unit))
+        for key, items in node.arrays:
+            for index, item in enumerate(items):
+                locator = f"{node.jpath}.{key}[{index}]"
+                cell = self._cell(node, key, item, "", unit, locator)
+                cell.stat_hint = "sample"
+                cells.append(cell)
+        if cells:
+            yield FlatRecord(
+                f"{self.rel}#{node.record}",
+                cells,
+                parent,
+                failure=failure,
+                partial=self.partial,
+                config_context=self.config_context,
+            )
+        for child in node.children:
+            yield from self._emit(child, context, failure)
+
+    def _cell(
+        self,
+        node: _Node,
+        key: str,
+        value: object,
+        jpath: str,
+        unit: str | None,
+        locator: str | None = None,
+    ) -> Cell:
+        name = f"{node.rel}.{key}" if node.rel else key
+        return Cell(
+            name,
+            value,
+            locator or f"{jpath}.{key}",
+            node.keys,
+            unit_hint=unit,
+            key=key,
+        )
+
+    def _remember(self, context: RecordContext) -> None:
+        """Keep the first model / quantization / backend a config file names."""
+        found = self.found_context
+        found.model = found.model or context.model
+        found.backend = found.backend or context.backend
+        if context.quantization and (
+            found.quantization is None or any(ch.isdigit() for ch in context.quantization)
+        ):
+            found.quantization = context.quantization
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def _mark_failures(node: _Node, config_context: bool) -> tuple[bool, str | None]:
+    """Set ``failure`` on the objects a failure marker applies to.
+
+    Returns (whether the subtree holds measurements, a failure still looking for
+    an object with measurements to apply to).
+    """
+    has_metrics = bool(node.arrays)
+    triples: list[tuple[str, str, object]] = []
+    for key, value in node.scalars:
+        info = classify(key, node.keys, config_context)
+        triples.append((info.role, info.slug, value))
+        if info.role == "metric" and value is not None and not isinstance(value, str):
+            has_metrics = True
+    pending = failure_reason(triples)
+    for child in node.children:
+        child_metrics, child_pending = _mark_failures(child, config_context)
+        if child.root:
+            continue
+        has_metrics = has_metrics or child_metrics
+        pending = pending or child_pending
+    if pending and (has_metrics or node.root):
+        node.failure = pending
+        return has_metrics, None
+    return has_metrics, pending

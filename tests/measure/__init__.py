@@ -1,0 +1,1 @@
+"""Tests of the measurement core (statistics, compare, concurrency, sweep)."""
