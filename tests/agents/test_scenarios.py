@@ -101,3 +101,23 @@ def test_unknown_persona_lists_the_known_ones() -> None:
     with pytest.raises(UsageError) as caught:
         build_agents(config, builtin_personas())
     assert "datacollector" in (caught.value.hint or "")
+
+
+def test_more_agents_repeat_the_scenario_slots() -> None:
+    hetero = RunConfig(scenario="chimera_hetero")
+    labels = [a.label for a in build_agents(hetero, builtin_personas(), count=4)]
+    assert labels == [
+        "Chimera Agent A",
+        "Chimera Agent B",
+        "Chimera Agent C",
+        "Chimera Agent D",
+    ]
+
+    agents = build_agents(RunConfig(), builtin_personas(), count=3)
+    assert [a.agent_id for a in agents] == [
+        "baseline_collector",
+        "chimera_insight",
+        "baseline_collector_2",
+    ]
+    assert agents[2].baseline
+    assert len({a.agent_id for a in agents}) == 3

@@ -9,7 +9,7 @@ from chimera.analysis.digest import build_digest
 from chimera.analysis.facts import FactKind
 from chimera.ingest.inventory import Inventory
 
-from .conftest import BASELINE, TUNING
+from .data import BASELINE, TUNING
 
 
 def _fact(digest, prefix: str, *words: str):
@@ -127,3 +127,16 @@ def dataset_columns() -> list[str]:
 def test_sources_list_the_busiest_file_first(dataset) -> None:
     summary = _fact(build_digest(dataset, None), "RUN", "llama3.1:8b")
     assert summary.sources == (BASELINE,)
+
+
+def test_categorical_columns_give_the_same_facts(dataset) -> None:
+    """A dataset read back from Parquet holds categorical string columns."""
+    categorical = dataset.copy()
+    categorical.loc[categorical.index[-1], "model"] = None
+    plain = build_digest(categorical, None)
+    columns = ["source_file", "model", "backend", "metric", "unit", "status", "error"]
+    converted = build_digest(
+        categorical.astype({column: "category" for column in columns}), None
+    )
+    assert [f.line() for f in converted.facts] == [f.line() for f in plain.facts]
+    assert any("unnamed model" in fact.text for fact in converted.facts)

@@ -41,7 +41,7 @@ def test_correct_and_correctly_rounded_figures_are_verified(
 @pytest.mark.parametrize(
     ("text", "wrong"),
     [
-        ("gemma3:latest averaged 107 tok/s", "107 tok/s"),
+        ("gemma3:latest averaged 108.5 tok/s", "108.5 tok/s"),
         ("p95 throughput was 111.2 tok/s", "111.2 tok/s"),
         ("TTFT averaged 0.56 s", "0.56 s"),
         ("TTFT averaged 106 ms", "106 ms"),  # right number, wrong unit

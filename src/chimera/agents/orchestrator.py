@@ -21,6 +21,13 @@ from chimera.agents.workflow import run_agent
 from chimera.backends import Backend, BackendSpec, create_backend
 from chimera.errors import ChimeraError
 from chimera.ingest import IngestOptions
+from chimera.measure.concurrency import (
+    ConcurrencySummary,
+    Job,
+    JobResult,
+    measure_concurrency,
+)
+from chimera.measure.concurrency_report import write_summary
 from chimera.outputs import (
     atomic_write_json,
     atomic_write_text,
@@ -46,6 +53,7 @@ class RunResult:
     failures: dict[str, str]
     concurrent_wall_ms: float
     files: list[Path] = field(default_factory=list)
+    concurrency: ConcurrencySummary | None = None
 
     @property
     def ok(self) -> bool:
@@ -76,9 +84,16 @@ async def run_scenario(
     *,
     ingest_options: IngestOptions | None = None,
     progress: ProgressHook | None = None,
+    speedup_repetitions: int = 0,
     clock: Callable[[], float] = time.perf_counter,
 ) -> RunResult:
-    """Run ``agents`` concurrently over ``artifacts_root`` and write their outputs."""
+    """Run ``agents`` concurrently over ``artifacts_root`` and write their outputs.
+
+    With ``speedup_repetitions`` > 0 the agents' workflows are then also run one
+    after another and together that many times (after a warm-up), and the measured
+    speedup goes into ``summary.json``/``summary.md``, metrics.json and the
+    combined report.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     pool = BackendPool()
     result = RunResult(scenario, out_dir, agents, {}, {}, 0.0)
@@ -117,10 +132,41 @@ async def run_scenario(
     for spec, error in zip(agents, raised, strict=True):
         if isinstance(error, BaseException):
             result.failures[spec.agent_id] = f"unexpected error: {error!r}"
+    if speedup_repetitions > 0 and not result.failures:
+        # The reports are already on disk; only now spend time on the speedup.
+        result.concurrency = await measure_speedup(
+            agents, artifacts_root, speedup_repetitions, ingest_options
+        )
+        result.files.extend(write_summary(result.concurrency, out_dir))
     result.files.extend(_write_run_files(result, artifacts_root))
     if unexpected:
         raise unexpected[0]
     return result
+
+
+async def measure_speedup(
+    agents: list[AgentSpec],
+    root: Path,
+    repetitions: int,
+    ingest_options: IngestOptions | None = None,
+) -> ConcurrencySummary:
+    """Sequential vs concurrent wall time of the agents' whole workflows."""
+    pool = BackendPool()
+
+    def job_for(spec: AgentSpec) -> Job:
+        async def job() -> JobResult:
+            outcome = await run_agent(
+                spec, pool.get(spec.backend), root, ingest_options=ingest_options
+            )
+            return JobResult(spec.label, tuple(c.metrics for c in outcome.calls))
+
+        return job
+
+    try:
+        jobs = [job_for(spec) for spec in agents]
+        return await measure_concurrency(jobs, repetitions, warmup=1)
+    finally:
+        await pool.aclose()
 
 
 def _write_agent_files(out_dir: Path, outcome: AgentOutcome) -> list[Path]:
@@ -137,8 +183,13 @@ def _write_run_files(result: RunResult, artifacts_root: Path) -> list[Path]:
         for a in result.agents
         if a.agent_id in result.outcomes
     ]
+    concurrency = result.concurrency.to_dict() if result.concurrency else None
     combined = render_combined_report(
-        result.scenario, outcomes, result.concurrent_wall_ms, result.failures
+        result.scenario,
+        outcomes,
+        result.concurrent_wall_ms,
+        result.failures,
+        concurrency=concurrency,
     )
     return [
         atomic_write_text(result.out_dir / "combined_report.md", combined),
@@ -177,5 +228,6 @@ def metrics_document(result: RunResult, artifacts_root: Path) -> dict[str, Any]:
         "artifacts_root": str(artifacts_root),
         "system": system_info(),
         "concurrent_wall_ms": result.concurrent_wall_ms,
+        "concurrency": result.concurrency.to_dict() if result.concurrency else None,
         "agents": agents,
     }

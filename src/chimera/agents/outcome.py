@@ -18,6 +18,7 @@ from chimera.analysis.ask import CallRecord
 from chimera.analysis.budget import PromptBudget
 from chimera.analysis.facts import Digest, Fact
 from chimera.analysis.verify import CheckedText, VerificationSummary
+from chimera.ingest.inventory import Inventory
 from chimera.metrics.record import CallMetrics
 
 __all__ = ["STAGES", "AgentOutcome", "CallRecord"]
@@ -34,7 +35,7 @@ class AgentOutcome:
     finished_at: str
     stage_ms: dict[str, float]
     calls: tuple[CallRecord, ...]
-    inventory: Any
+    inventory: Inventory | None
     digest: Digest
     facts_given: tuple[Fact, ...]
     answer: AnalysisAnswer | None
@@ -89,7 +90,8 @@ class AgentOutcome:
             "unstructured": dict(self.unstructured),
             "notes": list(self.notes),
         }
-        return strict_json(record)
+        strict: dict[str, Any] = strict_json(record)
+        return strict
 
 
 def _dump(model: AnalysisAnswer | ReportProse | None) -> dict[str, Any] | None:

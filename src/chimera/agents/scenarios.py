@@ -15,6 +15,7 @@ from typing import Literal
 from chimera.agents.personas import Persona, get_persona
 from chimera.agents.run_config import AgentOverrides, RunConfig
 from chimera.agents.spec import AgentSpec
+from chimera.errors import UsageError
 from chimera.options import ModelOptions
 
 
@@ -42,24 +43,48 @@ _LAYOUT: dict[Scenario, tuple[tuple[Slot, str, str, str, bool], ...]] = {
 }
 
 
-def build_agents(config: RunConfig, personas: dict[str, Persona]) -> list[AgentSpec]:
-    """The two agents of ``config.scenario``, with per-agent overrides applied."""
+def build_agents(
+    config: RunConfig, personas: dict[str, Persona], count: int = 2
+) -> list[AgentSpec]:
+    """The agents of ``config.scenario``, with per-agent overrides applied.
+
+    ``count`` above 2 repeats the scenario's two slots in turn (A, B, A, B, ...):
+    agents 3 and on are numbered copies, e.g. "Chimera Agent C" or
+    "Baseline Collector 2", so N agents can load one or several endpoints.
+    """
+    if count < 1:
+        raise UsageError(f"--agents must be at least 1, got {count}")
     scenario = Scenario(config.scenario)
+    layout = _LAYOUT[scenario]
     agents = []
-    for slot, agent_id, label, persona_id, baseline in _LAYOUT[scenario]:
+    for index in range(count):
+        slot, agent_id, label, persona_id, baseline = layout[index % len(layout)]
+        agent_id, label = _numbered(scenario, index, agent_id, label)
         overrides = config.agents.get(slot, AgentOverrides())
-        options = _options_for(config, overrides, scenario)
         agents.append(
             AgentSpec(
                 agent_id=agent_id,
                 label=label,
                 persona=get_persona(personas, overrides.persona or persona_id),
                 backend=overrides.backend or config.backend,
-                options=options,
+                options=_options_for(config, overrides, scenario),
                 baseline=baseline,
             )
         )
     return agents
+
+
+def _numbered(
+    scenario: Scenario, index: int, agent_id: str, label: str
+) -> tuple[str, str]:
+    """Ids and labels for agents beyond the scenario's first two."""
+    if index < len(_LAYOUT[scenario]):
+        return agent_id, label
+    if scenario is Scenario.BASELINE_VS_CHIMERA:
+        number = index // 2 + 1
+        return f"{agent_id}_{number}", f"{label} {number}"
+    letter = chr(ord("a") + index) if index < 26 else str(index + 1)
+    return f"chimera_agent_{letter}", f"Chimera Agent {letter.upper()}"
 
 
 def _options_for(

@@ -40,6 +40,7 @@ from chimera.analysis.prompts import (
 from chimera.analysis.verify import CheckedText, Verifier
 from chimera.backends.base import Backend, Message
 from chimera.ingest import IngestOptions, ingest
+from chimera.ingest.inventory import Inventory
 from chimera.reports.html import render_html
 from chimera.reports.markdown import render_markdown
 
@@ -73,7 +74,7 @@ async def run_agent(
 async def analyse(
     spec: AgentSpec,
     backend: Backend,
-    inventory: Any,
+    inventory: Inventory | None,
     dataset: pd.DataFrame,
     *,
     ingest_ms: float,
@@ -88,17 +89,43 @@ async def analyse(
 
     began = clock()
     report = await _report_call(spec, backend, digest, analysis)
+    report_ms = (clock() - began) * 1000.0
+
+    stage_ms = {"ingest": ingest_ms, "analysis": analysis_ms, "report": report_ms}
+    return await asyncio.to_thread(
+        assemble_outcome,
+        spec,
+        inventory,
+        dataset,
+        digest,
+        analysis,
+        report,
+        stage_ms=stage_ms,
+        started_at=started_at,
+    )
+
+
+def assemble_outcome(
+    spec: AgentSpec,
+    inventory: Inventory | None,
+    dataset: pd.DataFrame,
+    digest: Digest,
+    analysis: Asked[AnalysisAnswer],
+    report: Asked[ReportProse],
+    *,
+    stage_ms: dict[str, float],
+    started_at: str,
+) -> AgentOutcome:
+    """Check everything the model wrote, then render both reports."""
     given = analysis.facts + tuple(f for f in report.facts if f not in analysis.facts)
     verifier = Verifier(digest, dataset, [fact.id for fact in given])
     unstructured = _unstructured(analysis, report)
     checked = check_answers(verifier, analysis.answer, report.answer, unstructured)
-    report_ms = (clock() - began) * 1000.0
-
     outcome = AgentOutcome(
         spec=spec,
         started_at=started_at,
         finished_at=_utc_now(),
-        stage_ms={"ingest": ingest_ms, "analysis": analysis_ms, "report": report_ms},
+        stage_ms=stage_ms,
         calls=analysis.calls + report.calls,
         inventory=inventory,
         digest=digest,

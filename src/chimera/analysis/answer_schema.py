@@ -17,12 +17,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 # Sizing the answer to the tokens reserved for it: a pessimistic output density
-# (digits are a token each), the JSON around each item (keys, quotes, cited ids)
-# and around the whole object.
-OUTPUT_CHARS_PER_TOKEN = 2.0
+# (small models spend a token per digit and per punctuation mark), the JSON
+# around each item (keys, quotes, cited ids) and around the whole object.
+OUTPUT_CHARS_PER_TOKEN = 1.5
 ITEM_OVERHEAD_TOKENS = 20
 OBJECT_OVERHEAD_TOKENS = 16
-MIN_TEXT_CHARS = 60
+MIN_TEXT_CHARS = 48
 MAX_TEXT_CHARS = 320
 MAX_CITATIONS = 3
 
@@ -78,9 +78,9 @@ def answer_shape(answer_tokens: int, *, with_risks: bool) -> AnswerShape:
     """Item counts and text length that fit ``answer_tokens``.
 
     >>> answer_shape(512, with_risks=True)
-    AnswerShape(findings=3, recommendations=3, risks=2, text_chars=67)
+    AnswerShape(findings=3, recommendations=3, risks=2, text_chars=50)
     >>> answer_shape(256, with_risks=False)
-    AnswerShape(findings=2, recommendations=2, risks=0, text_chars=80)
+    AnswerShape(findings=2, recommendations=2, risks=0, text_chars=60)
     """
     if answer_tokens >= 512:
         counts = (3, 3, 2 if with_risks else 0)

@@ -184,14 +184,14 @@ def check_truncation(budget: PromptBudget, metrics: CallMetrics) -> PromptBudget
     """The budget with the backend's prompt count and a warning if it fell short."""
     reported = metrics.prompt_tokens
     if reported is None:
-        warning = (
+        unchecked = (
             "the backend reported no prompt token count, so truncation could not "
             "be checked"
         )
-        return replace(budget, warning=warning)
+        return replace(budget, warning=unchecked)
     floor = budget.prompt_tokens_expected * TRUNCATION_RATIO[budget.count_method]
     truncated = bool(metrics.prompt_truncated) or reported < floor
-    warning = None
+    warning: str | None = None
     if truncated:
         warning = (
             f"prompt truncated: the backend counted {reported} prompt tokens where "

@@ -71,7 +71,15 @@ def measured_rows(dataset: pd.DataFrame) -> pd.DataFrame:
 
 
 def _prepared(dataset: pd.DataFrame) -> pd.DataFrame:
-    frame = dataset.copy()
+    # Categorical columns (as a stored dataset may load) become plain objects, so
+    # missing models can be named and groups hold only what is present.
+    frame = dataset.astype(
+        {
+            column: "object"
+            for column, dtype in dataset.dtypes.items()
+            if isinstance(dtype, pd.CategoricalDtype)
+        }
+    )
     frame["_model"] = frame["model"].where(frame["model"].notna(), UNNAMED_MODEL)
     frame["_model"] = frame["_model"].astype(str)
     frame["_failed"] = frame["status"].astype("string").fillna("") == "failed"

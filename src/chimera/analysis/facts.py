@@ -72,8 +72,12 @@ class Fact:
     weight: float = 0.0
     stats: MetricStats | None = None
 
-    def line(self, max_sources: int = 2) -> str:
-        """The fact as the model sees it: id, statement, a few source files."""
+    def line(self, max_sources: int = 1) -> str:
+        """The fact as the model sees it: id, statement, its main source file.
+
+        Sources cost prompt tokens and small models do nothing with them, so one
+        is shown; the report's appendix lists them all.
+        """
         shown = ", ".join(self.sources[:max_sources])
         more = len(self.sources) - max_sources
         if more > 0:

@@ -16,7 +16,7 @@ from chimera.analysis.facts import FactBuilder, FactKind
 from chimera.ingest.inventory import FileIssue, Inventory
 
 SOURCE = "inventory"
-MAX_LISTED = 3
+MAX_LISTED = 2
 
 
 def inventory_facts(builder: FactBuilder, inventory: Inventory) -> None:
@@ -25,6 +25,7 @@ def inventory_facts(builder: FactBuilder, inventory: Inventory) -> None:
     _times(builder, inventory)
     _coverage(builder, inventory)
     _folders(builder, inventory)
+    _samples(builder, inventory)
     _duplicates(builder, inventory)
     _issues(builder, "unusable", inventory.unusable, tier=1)
     _issues(builder, "skipped", inventory.skipped, tier=2)
@@ -86,8 +87,23 @@ def _folders(builder: FactBuilder, inventory: Inventory) -> None:
     if not inventory.by_top_dir:
         return
     ranked = sorted(inventory.by_top_dir.items(), key=lambda item: -item[1].files)
-    listed = ", ".join(f"{name}/ {stats.files} files" for name, stats in ranked)
+    listed = ", ".join(
+        f"{name}/ {_count(stats.files, 'file')}" for name, stats in ranked
+    )
     _add(builder, FactKind.COVERAGE, f"Top-level folders: {listed}.", tier=1)
+
+
+def _samples(builder: FactBuilder, inventory: Inventory) -> None:
+    """A few real paths per file type, so the model names files that exist."""
+    by_type: dict[str, list[str]] = {}
+    for entry in inventory.files:
+        by_type.setdefault(entry.type, []).append(entry.path)
+    if by_type:
+        listed = "; ".join(
+            f"{kind}: {', '.join(paths[:MAX_LISTED])}"
+            for kind, paths in sorted(by_type.items())
+        )
+        _add(builder, FactKind.INVENTORY, f"Sample files: {listed}.", tier=2)
 
 
 def _duplicates(builder: FactBuilder, inventory: Inventory) -> None:
@@ -116,8 +132,8 @@ def _issues(
 def _gaps(builder: FactBuilder, inventory: Inventory) -> None:
     gaps = inventory.gaps
     if gaps.failed_runs:
-        files = _top(gaps.failed_run_files)
-        text = f"{_count(gaps.failed_runs, 'failed run')} recorded, in {files}."
+        where = _top(gaps.failed_run_files)
+        text = f"{_count(gaps.failed_runs, 'failed run')} recorded, in {where}."
         _add(builder, FactKind.GAP, text, tier=1)
     for count, files, what, tier in (
         (gaps.throughput_without_ttft, gaps.throughput_without_ttft_files,
@@ -131,9 +147,10 @@ def _gaps(builder: FactBuilder, inventory: Inventory) -> None:
             text = f"{count} {what} (in {_listed(files)})."
             _add(builder, FactKind.GAP, text, tier=tier)
     if gaps.files_without_metrics:
-        files = gaps.files_without_metrics
-        count = _count(len(files), "file")
-        text = f"{count} without any numeric metric ({_listed(files)})."
+        bare = gaps.files_without_metrics
+        text = (
+            f"{_count(len(bare), 'file')} without any numeric metric ({_listed(bare)})."
+        )
         _add(builder, FactKind.GAP, text, tier=2)
     _issues(builder, "with missing telemetry", gaps.missing_telemetry, tier=2)
 

@@ -15,11 +15,12 @@ from collections.abc import Sequence
 
 from chimera.agents.personas import Persona
 from chimera.analysis.answer_schema import AnalysisAnswer
-from chimera.analysis.facts import INVENTORY_KINDS, Digest, Fact
+from chimera.analysis.facts import INVENTORY_KINDS, Digest, Fact, FactKind
 from chimera.backends.base import Message
 
 _INVENTORY_WORDS = ("coverage", "file", "director", "timestamp", "telemetry", "gap")
 _PERFORMANCE_WORDS = ("throughput", "ttft", "latency", "performance", "optimis")
+_PERFORMANCE_KINDS = frozenset({FactKind.BEST, FactKind.EFFECT, FactKind.CONFIG})
 
 ANALYSIS_TASK = (
     "Using only the facts above, write findings and recommendations. Each item "
@@ -35,14 +36,21 @@ JSON_REMINDER = "Answer with one JSON object only, shaped like this example:"
 
 
 def ranked_facts(digest: Digest, persona: Persona) -> list[Fact]:
-    """Facts most important first, for this persona's focus."""
+    """Facts most important first, for this persona's focus.
+
+    A collector sees inventory facts first and performance facts one tier later;
+    an analyst sees inventory facts two tiers later. Failures stay where they are:
+    both need them.
+    """
     inventory_first = _leans_to_inventory(persona)
 
     def key(item: tuple[int, Fact]) -> tuple[int, float, int]:
         position, fact = item
         tier = fact.tier
-        if fact.kind in INVENTORY_KINDS and tier > 0:
-            tier += -1 if inventory_first else 1
+        if fact.kind in INVENTORY_KINDS:
+            tier += -1 if inventory_first else 2
+        elif inventory_first and fact.kind in _PERFORMANCE_KINDS:
+            tier += 1
         return tier, -fact.weight, position
 
     return [fact for _, fact in sorted(enumerate(digest.facts), key=key)]

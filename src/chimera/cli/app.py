@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "chimera.cli.run_cmd",
     "chimera.cli.compare_cmd",
     "chimera.cli.sweep_cmd",
+    "chimera.cli.ingest_cmd", "chimera.cli.query_cmd",
 )
 
 err_console = Console(stderr=True)

@@ -15,6 +15,7 @@ from chimera.agents.orchestrator import RunResult, run_scenario
 from chimera.agents.personas import load_personas
 from chimera.agents.run_config import AgentOverrides, RunConfig, load_run_config
 from chimera.agents.scenarios import Scenario, build_agents
+from chimera.agents.spec import AgentSpec
 from chimera.cli.options_flags import (
     build_backend_spec,
     build_options,
@@ -68,6 +69,18 @@ def run(
     b_option: list[str] | None = typer.Option(
         None, "--b-option", help="Option NAME=VALUE for agent B only."
     ),
+    agent_count: int = typer.Option(
+        2, "--agents", "-n", min=1, help="Number of agents (slots A, B repeat)."
+    ),
+    speedup_runs: int = typer.Option(
+        0,
+        "--speedup-runs",
+        min=0,
+        help=(
+            "Also measure speedup: run the agents one after another and together "
+            "this many times (after a warm-up)."
+        ),
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No live status."),
 ) -> None:
@@ -89,9 +102,11 @@ def run(
         a_option,
         b_option,
     )
-    agents = build_agents(run_config, load_personas(personas))
+    agents = build_agents(run_config, load_personas(personas), agent_count)
     out_dir = out or default_run_dir()
-    result = _execute(run_config.scenario, agents, artifacts_dir, out_dir, no_progress)
+    result = _execute(
+        run_config.scenario, agents, artifacts_dir, out_dir, no_progress, speedup_runs
+    )
     if as_json:
         print(json.dumps(_summary(result), indent=2))
     else:
@@ -148,10 +163,19 @@ def _merge_config(
 
 
 def _execute(
-    scenario: str, agents: list[Any], root: Path, out_dir: Path, quiet: bool
+    scenario: str,
+    agents: list[AgentSpec],
+    root: Path,
+    out_dir: Path,
+    quiet: bool,
+    speedup_runs: int,
 ) -> RunResult:
     if quiet:
-        return asyncio.run(run_scenario(scenario, agents, root, out_dir))
+        return asyncio.run(
+            run_scenario(
+                scenario, agents, root, out_dir, speedup_repetitions=speedup_runs
+            )
+        )
     with console.status("running agents…") as status:
 
         def progress(agent_id: str, event: str) -> None:
@@ -159,15 +183,24 @@ def _execute(
             console.log(f"{agent_id} {event}")
 
         return asyncio.run(
-            run_scenario(scenario, agents, root, out_dir, progress=progress)
+            run_scenario(
+                scenario,
+                agents,
+                root,
+                out_dir,
+                progress=progress,
+                speedup_repetitions=speedup_runs,
+            )
         )
 
 
 def _summary(result: RunResult) -> dict[str, Any]:
+    concurrency = result.concurrency
     return {
         "scenario": result.scenario,
         "out_dir": str(result.out_dir),
         "concurrent_wall_ms": result.concurrent_wall_ms,
+        "speedup": concurrency.speedup.to_dict() if concurrency else None,
         "files": [str(path) for path in result.files],
         "failures": result.failures,
     }
@@ -195,6 +228,12 @@ def _print_result(result: RunResult) -> None:
             _fmt(metrics.wall_ms),
         )
     console.print(table)
+    if result.concurrency is not None:
+        speedup = result.concurrency.speedup
+        console.print(
+            f"Measured speedup (sequential / concurrent wall): {_fmt(speedup.mean)}x, "
+            f"95% CI [{_fmt(speedup.ci95_low)}, {_fmt(speedup.ci95_high)}]"
+        )
     console.print("[bold]Written:[/]")
     for path in result.files:
         console.print(f"  {path}", highlight=False)

@@ -42,6 +42,10 @@ _ATTEMPT_COUNTS = frozenset(
 )  # fmt: skip
 
 
+# Every counter name the rule below reads, for callers that pre-filter cells.
+COUNTER_NAMES = _SUCCESS_COUNTS | _ATTEMPT_COUNTS
+
+
 def failure_reason(cells: Iterable[tuple[str, str, object]]) -> str | None:
     """Why a record (or one JSON object) is a failed run, or None when it is not.
 

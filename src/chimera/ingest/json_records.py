@@ -38,6 +38,7 @@ class _Node:
     arrays: list[tuple[str, list[object]]] = field(default_factory=list)
     children: list[_Node] = field(default_factory=list)
     failure: str | None = None
+    has_metrics: bool = False
 
 
 @dataclass
@@ -133,14 +134,16 @@ class JsonWalker:
                 cell = self._cell(node, key, item, "", unit, locator)
                 cell.stat_hint = "sample"
                 cells.append(cell)
-        if cells:
+        lone_failure = node.root and bool(failure) and not node.has_metrics
+        if cells or lone_failure:
             yield FlatRecord(
-                f"{self.rel}#{node.record}",
+                f"{self.rel}#{node.record_id}",
                 cells,
                 parent,
                 failure=failure,
                 partial=self.partial,
                 config_context=self.config_context,
+                placeholder=lone_failure,
             )
         for child in node.children:
             yield from self._emit(child, context, failure)
@@ -199,6 +202,7 @@ def _mark_failures(node: _Node, config_context: bool) -> tuple[bool, str | None]
             continue
         has_metrics = has_metrics or child_metrics
         pending = pending or child_pending
+    node.has_metrics = has_metrics
     if pending and (has_metrics or node.root):
         node.failure = pending
         return has_metrics, None

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from chimera.ingest.failures import failure_reason
+from chimera.ingest.failures import COUNTER_NAMES, failure_reason
 from chimera.ingest.names import config_from_name, quantization_from_text
 from chimera.ingest.rows import RecordContext, RowSink
 from chimera.ingest.timestamps import is_epoch, looks_like_datetime, parse_timestamp
@@ -72,6 +72,8 @@ class FlatRecord:
     decimals: dict[str, DecimalMark] = field(default_factory=dict)
     config_context: bool = False
     observe_times: bool = True
+    # A failed record without measurements still gets one row, so it is counted.
+    placeholder: bool = True
 
 
 @dataclass(slots=True)
@@ -95,9 +97,13 @@ def interpret(record: FlatRecord, sink: RowSink) -> int:
             continue
         if info.role == "metric" or _is_temperature_reading(info, cell.value):
             metrics.append((info if info.role == "metric" else _TEMPERATURE, cell))
-            markers.append(("metric", info.slug, cell.value))
+            if info.slug in COUNTER_NAMES:
+                markers.append(("metric", info.slug, cell.value))
             continue
-        markers.append((info.role, info.slug, cell.value))
+        if info.role in ("error", "status") or info.slug in COUNTER_NAMES:
+            markers.append((info.role, info.slug, cell.value))
+        if info.role == "timestamp":
+            _observe_written_time(record, sink, cell.value)
         absorb(context, info, cell.value)
     failure = record.failure or failure_reason(markers)
     finish_context(context)
@@ -124,11 +130,9 @@ def _emit_all(
     for info, cell in metrics:
         decimal = record.decimals.get(cell.name, ".")
         added += _emit(sink, record_index, info, cell, decimal, status, failure, context)
-    if failure and not added:
+    if failure and not added and record.placeholder:
         first = record.cells[0] if record.cells else Cell("", None, record.record_id)
-        sink.add_row(
-            record_index(), locator=first.locator, status="failed", error=failure
-        )
+        sink.add_row(record_index(), first.locator, status="failed", error=failure)
         added = 1
     return added
 
@@ -158,17 +162,15 @@ def _emit(
         value, reason = _validate(metric, unit, info.stat, value)
     sink.add_row(
         record_index(),
-        locator=cell.locator,
-        metric=metric,
-        value=value,
-        unit=unit,
-        original_name=cell.name,
-        original_value=reading.text,
-        original_unit=reading.unit or cell.unit_hint or info.unit,
-        status=status,
-        error=reason,
-        stat=info.stat or cell.stat_hint or reading.stat,
-        _number=reading.number if status == "ok" else None,
+        cell.locator,
+        metric,
+        value,
+        unit,
+        (cell.name, reading.text, reading.unit or cell.unit_hint or info.unit),
+        status,
+        reason,
+        info.stat or cell.stat_hint or reading.stat,
+        reading.number if status == "ok" else None,
     )
     return 1
 
@@ -184,7 +186,16 @@ def _read(value: object, decimal: DecimalMark) -> _Reading | None:
         if not math.isfinite(number):
             return _Reading(None, None, None, "non-finite", repr(value))
         return _Reading(number, None, None, None, _number_text(value))
-    text = strip_markup(str(value))
+    text = str(value)
+    if decimal == "." and text[-1:].isdigit():
+        # Most cells are plain numbers; the full parse is for units and marks.
+        try:
+            number = float(text)
+        except ValueError:
+            pass
+        else:
+            return _Reading(number, None, None, None, text)
+    text = strip_markup(text)
     if is_missing(text):
         return _Reading(None, None, None, None, text)
     if is_nonfinite_text(text):
@@ -228,6 +239,15 @@ def _observe(record: FlatRecord, sink: RowSink, value: object) -> None:
             sink.observe_time(stamp)
 
 
+def _observe_written_time(record: FlatRecord, sink: RowSink, value: object) -> None:
+    """Compact dates under a time name (vLLM's ``20250607-101500``) count as data
+    times; epoch numbers do not, since nothing says which zone wrote them."""
+    if record.observe_times and isinstance(value, str):
+        stamp = parse_timestamp(value, time_name=True)
+        if stamp is not None:
+            sink.observe_time(stamp)
+
+
 def _epoch_time(info: Field, value: object, context: RecordContext) -> bool:
     """A number under a time-like name that reads as a Unix time is a timestamp."""
     if not isinstance(value, (int, float)) or isinstance(value, bool):
@@ -255,7 +275,7 @@ def absorb(context: RecordContext, info: Field, value: object) -> None:
         if info.role == "config_blob" and isinstance(value, dict):
             _absorb_blob(context, value)
         return
-    role, text = info.role, str(value).strip()
+    role, text = info.role, strip_markup(str(value))
     if role == "model" and text:
         context.model, context.model_source = text, "data"
     elif role == "model_hint" and context.model_source != "data":

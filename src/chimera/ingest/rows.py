@@ -117,11 +117,38 @@ class RowSink:
         columns[MODEL_SOURCE].append(context.model_source)
         return len(columns["record_id"]) - 1
 
-    def add_row(self, record: int, **values: object) -> None:
-        """One measurement of record ``record`` (keywords: the row columns)."""
-        for name, column in self._rows.items():
-            column.append(record if name == "_record" else values.get(name))
-        if values.get("status") == "failed":
+    def add_row(
+        self,
+        record: int,
+        locator: str,
+        metric: str | None = None,
+        value: float | None = None,
+        unit: str | None = None,
+        original: tuple[str | None, str | None, str | None] = (None, None, None),
+        status: str = "ok",
+        error: str | None = None,
+        stat: str | None = None,
+        number: float | None = None,
+    ) -> None:
+        """One measurement of record ``record``.
+
+        ``original`` is (name, value as written, unit as written); ``number`` is
+        the value before unit conversion, used to recognise repeated records.
+        """
+        rows = self._rows
+        rows["_record"].append(record)
+        rows["locator"].append(locator)
+        rows["metric"].append(metric)
+        rows["value"].append(value)
+        rows["unit"].append(unit)
+        rows["original_name"].append(original[0])
+        rows["original_value"].append(original[1])
+        rows["original_unit"].append(original[2])
+        rows["status"].append(status)
+        rows["error"].append(error)
+        rows["stat"].append(stat)
+        rows["_number"].append(number)
+        if status == "failed":
             self.failed_records.add(str(self._records["record_id"][record]))
 
     def observe_time(self, stamp: Timestamp) -> None:

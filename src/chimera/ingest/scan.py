@@ -82,9 +82,19 @@ def scan(root: Path, options: IngestOptions) -> ScanResult:
     result = ScanResult(root=real_root)
     visited = {_dir_key(real_root)}
     stack: list[tuple[Path, str]] = [(real_root, "")]
-    while stack:
+    links: list[tuple[Path, str]] = []
+    while stack or links:
+        if not stack:
+            # Followed links last, so a folder is always counted at its real path.
+            target, rel = links.pop(0)
+            if _dir_key(target) in visited:
+                reason = "symlink to a folder already scanned"
+                result.skipped.append(FileIssue(path=rel, reason=reason))
+                continue
+            visited.add(_dir_key(target))
+            stack.append((target, rel))
         directory, rel = stack.pop()
-        _scan_dir(directory, rel, real_root, options, result, stack, visited)
+        _scan_dir(directory, (rel, real_root), options, result, (stack, links), visited)
     result.files.sort(key=lambda entry: entry.rel)
     result.directories.sort()
     return result
@@ -97,13 +107,14 @@ def _dir_key(path: Path) -> tuple[int, int]:
 
 def _scan_dir(
     directory: Path,
-    rel: str,
-    root: Path,
+    where: tuple[str, Path],
     options: IngestOptions,
     result: ScanResult,
-    stack: list[tuple[Path, str]],
+    queues: tuple[list[tuple[Path, str]], list[tuple[Path, str]]],
     visited: set[tuple[int, int]],
 ) -> None:
+    """List one folder: files are added, sub-folders and followed links queued."""
+    (rel, root), (stack, links) = where, queues
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
         result.dir_bytes += directory.stat().st_size
@@ -117,9 +128,9 @@ def _scan_dir(
     for entry in entries:
         entry_rel = f"{rel}/{entry.name}" if rel else entry.name
         if entry.is_symlink():
-            target = _symlink_target(entry, entry_rel, root, options, result, visited)
+            target = _symlink_target(entry, entry_rel, root, options, result)
             if target is not None:
-                stack.append((target, entry_rel))
+                links.append((target, entry_rel))
             continue
         if entry.is_dir(follow_symlinks=False):
             reason = _skip_dir_reason(entry.name, options)
@@ -173,9 +184,8 @@ def _symlink_target(
     root: Path,
     options: IngestOptions,
     result: ScanResult,
-    visited: set[tuple[int, int]],
 ) -> Path | None:
-    """Decide about one link; returns a folder to descend into, or None."""
+    """Decide about one link; returns a folder to follow later, or None."""
     link = Path(entry.path)
     target = Path(os.path.realpath(link))
     if not target.exists():
@@ -197,11 +207,6 @@ def _symlink_target(
             FileIssue(path=rel, reason="symlink to a folder (not followed)")
         )
         return None
-    key = _dir_key(target)
-    if key in visited:
-        result.skipped.append(FileIssue(path=rel, reason="symlink (loop)"))
-        return None
-    visited.add(key)
     return target
 
 

@@ -145,9 +145,8 @@ def _long_records(
             cells.append(
                 Cell(label, row[index], f"line {line}", table.parents, unit or None, stat)
             )
-    for number, (key, cells) in enumerate(groups.items(), start=1):
+    # Every long table of a file describes the same run (AIPerf writes its
+    # per-request and run-level tables into one export), so they share one id.
+    for key, cells in groups.items():
         suffix = f" {'/'.join(key)}" if key else ""
-        record_id = f"{rel}#table at line {table.first_line}{suffix}"
-        if len(groups) > 1 and not key:
-            record_id += f" group {number}"
-        yield FlatRecord(record_id, cells, base, observe_times=observe)
+        yield FlatRecord(f"{rel}#tables{suffix}", cells, base, observe_times=observe)

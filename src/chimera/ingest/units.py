@@ -90,7 +90,7 @@ _MISSING = frozenset(
     {"", "n/a", "na", "nan", "none", "null", "-", "--", "—", "?", "n.a.", "#n/a"}
 )
 _NONFINITE = frozenset({"inf", "+inf", "-inf", "infinity", "-infinity", "+infinity"})
-_MARKUP = re.compile(r"[*`_~]{1,3}(?=\S)|(?<=\S)[*`_~]{1,3}")
+_MARKUP = re.compile(r"\*\*|__|~~|`")
 
 
 @dataclass(frozen=True)
@@ -114,8 +114,14 @@ def is_nonfinite_text(text: str) -> bool:
 
 
 def strip_markup(text: str) -> str:
-    """Drop Markdown emphasis and code marks around a cell: ``**0.651**`` -> 0.651."""
-    return _MARKUP.sub("", text).strip()
+    """Drop Markdown emphasis and code marks: ``**0.651**`` -> ``0.651``.
+
+    Single underscores inside words (``q4_0``, ``mean_ttft_ms``) are kept.
+    """
+    text = _MARKUP.sub("", text).strip()
+    if len(text) > 2 and text[0] == text[-1] and text[0] in "*_":
+        text = text[1:-1].strip()
+    return text
 
 
 def unit_dimension(unit: str | None) -> str | None:

@@ -198,7 +198,7 @@ _METRIC_PATTERNS: tuple[tuple[re.Pattern[str], str, str | None], ...] = tuple(
         (r"memory|(^|_)mem($|_)|(^|_)v?ram($|_)|(^|_)rss($|_)|allocated|reserved", "memory_mb", None),  # noqa: E501
         (r"gpu_(util|utilization|usage|load)|utilization_gpu", "gpu_utilization_pct", "%"),  # noqa: E501
         (r"cpu_(percent|util|utilization|usage|load)", "cpu_utilization_pct", "%"),
-        (r"temperature|(^|_)temp$", "temperature_c", "C"),
+        (r"temperature|(^|_)temp(_c)?$", "temperature_c", "C"),
         (r"^(gpu_)?power(_draw|_usage)?$|^watts$", "power_w", "W"),
         (r"^completed$|^(total_)?request_count$|^num_requests$|^successful_requests$|^completed_requests$", "request_count", "count"),  # noqa: E501
         (r"latency|(^|_)time$|^time_|_time_|elapsed", "latency_ms", None),
@@ -370,6 +370,7 @@ _RATE_METRICS = frozenset(
 _UNITLESS_OK = frozenset({"tokens", "count", "%", "W", "C", "req/s", "tok/s"})
 
 
+@lru_cache(maxsize=65536)
 def resolve_metric(field: Field, unit: str | None) -> tuple[str, str | None, bool]:
     """Final (metric, unit, canonical) for a value of ``field`` written in ``unit``.
 
@@ -404,6 +405,8 @@ def _by_dimension(metric: str, dimension: str | None) -> str:
         return "throughput_tok_s"
     if dimension == "req_rate" and metric != "goodput_req_s":
         return "request_throughput_req_s"
+    if dimension == "temp":
+        return "temperature_c"
     return metric
 
 

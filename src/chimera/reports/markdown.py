@@ -33,8 +33,13 @@ def md(text: object) -> str:
 
 
 def cell(text: object) -> str:
-    """Text for a table cell: inline and with ``|`` escaped."""
-    return md(text).replace("|", "\\|")
+    """Text for a table cell: one line, no HTML tags, ``|`` escaped.
+
+    >>> cell("a|b <i>")
+    'a\\\\|b &lt;i>'
+    """
+    flat = " ".join(str(text).split()).replace("<", "&lt;")
+    return flat.replace("|", "\\|")
 
 
 def checked(text: CheckedText | None) -> str:

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import matplotlib as mpl
+import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from chimera.analysis.digest import measured_rows
 
 MAX_BARS = 20
-LABEL_CHARS = 48
-_STYLE = {"text.parse_math": False, "font.size": 8, "axes.titlesize": 10}
+LABEL_CHARS = 60
+_SHORT_NAMES = (("num_gpu=", "gpu="), ("num_ctx=", "ctx="), ("temperature=", "temp="))
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ class Chart:
 def charts(dataset: pd.DataFrame, stage_ms: Mapping[str, float]) -> list[Chart]:
     """Throughput by config, the TTFT distribution, and this run's stage times."""
     rows = measured_rows(dataset)
-    with mpl.rc_context(_STYLE):
+    style = {"text.parse_math": False, "font.size": 8, "axes.titlesize": 10}
+    with mpl.rc_context(style):  # type: ignore[arg-type]
         return [
             _throughput_by_config(rows),
             _ttft_distribution(rows),
@@ -53,34 +55,61 @@ def _throughput_by_config(rows: pd.DataFrame) -> Chart:
     if values.empty:
         return Chart(title, None, "The dataset has no throughput values.")
     means = values.groupby(["_model", "_config"])["value"].mean()
-    top = means.sort_values(ascending=False).head(MAX_BARS).sort_values()
-    labels = [_short(f"{model} {config}") for model, config in top.index]
-    figure = _figure(height=1.2 + 0.28 * len(top))
+    picked = _best_and_worst(means, values["_model"].value_counts().index)
+    labels = [_short(f"{model}  {_compact(config)}") for model, config in picked.index]
+    figure = _figure(height=1.2 + 0.28 * len(picked))
     axes = figure.add_subplot()
-    axes.barh(range(len(top)), top.to_numpy(), color="#3b6ea5")
-    axes.set_yticks(range(len(top)), labels)
+    axes.barh(range(len(picked)), picked.to_numpy(), color="#3b6ea5")
+    axes.set_yticks(range(len(picked)), labels)
+    axes.invert_yaxis()
     axes.set_xlabel("tok/s")
     axes.set_title(title)
-    shown = f"top {len(top)} of {len(means)}" if len(means) > len(top) else "all"
-    return Chart(
-        title, _png(figure), f"{shown} model/config pairs, failed runs excluded"
+    note = (
+        f"best and worst config of each model: {len(picked)} of {len(means)} "
+        "model/config pairs; failed runs excluded"
     )
+    return Chart(title, _png(figure), note)
+
+
+def _best_and_worst(means: pd.Series, models: Iterable[object]) -> pd.Series:
+    """Each model's best and worst config, busiest models first, capped."""
+    keys: list[tuple[object, object]] = []
+    for model in models:
+        configs = means.loc[model].sort_values(ascending=False)
+        for config in dict.fromkeys([configs.index[0], configs.index[-1]]):
+            keys.append((model, config))
+        if len(keys) >= MAX_BARS:
+            break
+    return means.loc[keys[:MAX_BARS]]
+
+
+def _compact(config: str) -> str:
+    """Shorter option names for chart labels."""
+    for long, short in _SHORT_NAMES:
+        config = config.replace(long, short)
+    return config
 
 
 def _ttft_distribution(rows: pd.DataFrame) -> Chart:
     title = "TTFT distribution (ms)"
-    values = rows.loc[rows["metric"] == "ttft_ms", "value"]
-    if values.empty:
+    values = rows.loc[rows["metric"] == "ttft_ms", "value"].to_numpy(dtype=float)
+    if values.size == 0:
         return Chart(title, None, "The dataset has no TTFT values.")
     figure = _figure(height=3.0)
     axes = figure.add_subplot()
-    axes.hist(
-        values.to_numpy(), bins=min(30, max(5, len(values) // 3)), color="#a5633b"
-    )
+    low, high = values.min(), values.max()
+    bins: int | list[float] = min(30, max(5, values.size // 3))
+    # A long tail (cold loads next to warm calls) reads better on a log axis.
+    if low > 0 and high / low > 100:
+        bins = [float(edge) for edge in np.geomspace(low, high, 30)]
+        axes.set_xscale("log")
+        # Plain tick labels: log axes default to mathtext, which is off here.
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axes.hist(values, bins=bins, color="#a5633b")
     axes.set_xlabel("ms")
     axes.set_ylabel("measurements")
     axes.set_title(title)
-    return Chart(title, _png(figure), f"{len(values)} measurements")
+    return Chart(title, _png(figure), f"{values.size} measurements")
 
 
 def _stage_durations(stage_ms: Mapping[str, float]) -> Chart:
@@ -101,7 +130,8 @@ def _figure(height: float) -> Figure:
 
 def _png(figure: Figure) -> str:
     buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
+    # A standalone Figure renders PNG through the Agg canvas: no pyplot state.
+    figure.savefig(buffer, format="png")
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

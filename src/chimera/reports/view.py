@@ -8,13 +8,15 @@ which carry their flags with them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeGuard
 
 from chimera.agents.outcome import STAGES, AgentOutcome
+from chimera.analysis.ask import CallRecord
+from chimera.analysis.budget import PromptBudget
 from chimera.analysis.facts import MetricStats, fmt_num
 from chimera.analysis.verify import CheckedText, Flag
-from chimera.metrics.record import CallMetrics
 from chimera.reports.inventory_view import InventoryView, inventory_view
 
 NOT_REPORTED = "not reported"
@@ -159,7 +161,7 @@ def _performance_row(stats: MetricStats) -> dict[str, str]:
     }
 
 
-def _budget_row(budget: Any) -> dict[str, str]:
+def _budget_row(budget: PromptBudget) -> dict[str, str]:
     reported = budget.prompt_tokens_reported
     return {
         "stage": budget.stage,
@@ -187,20 +189,27 @@ def metric_table(
     return columns, rows
 
 
-def _all_calls(calls: Any, attribute: str, decimals: int, summed: bool) -> str:
-    metrics: list[CallMetrics] = [call.metrics for call in calls]
+def _all_calls(
+    calls: Sequence[CallRecord], attribute: str, decimals: int, summed: bool
+) -> str:
+    """Sums over every call; throughput from the summed tokens and eval time."""
+    metrics = [call.metrics for call in calls]
     if attribute == "tokens_per_s":
         tokens = [m.tokens_generated for m in metrics]
         eval_ms = [m.server_eval_ms for m in metrics]
-        if None in tokens or None in eval_ms or not sum(eval_ms):  # type: ignore[arg-type]
+        if not _all_known(tokens) or not _all_known(eval_ms) or not sum(eval_ms):
             return NOT_REPORTED
-        return fmt_metric(sum(tokens) / (sum(eval_ms) / 1000.0), decimals)  # type: ignore[arg-type]
+        return fmt_metric(sum(tokens) / (sum(eval_ms) / 1000.0), decimals)
     if not summed:
         return "—"
     values = [getattr(m, attribute) for m in metrics]
-    if any(value is None for value in values):
+    if not _all_known(values):
         return NOT_REPORTED
     return fmt_metric(sum(values), decimals)
+
+
+def _all_known(values: Sequence[float | int | None]) -> TypeGuard[Sequence[float]]:
+    return all(value is not None for value in values)
 
 
 def fmt_metric(value: float | int | None, decimals: int) -> str:

@@ -1,0 +1,49 @@
+"""Artifact ingestion: any tree of benchmark results as an inventory and a dataset.
+
+    result = ingest(Path("results"))        # IngestResult
+    result.inventory.summary_lines()         # counts, coverage, problems, gaps
+    result.dataset                           # one row per measurement
+    query(result.dataset, "SELECT model, avg(value) FROM measurements "
+                          "WHERE metric = 'throughput_tok_s' GROUP BY model")
+
+``load_dataset(path)`` does the same for a folder, or reads back a dataset saved
+with ``chimera ingest DIR --out FILE.parquet``.
+
+Names are imported on first use, so worker processes that only parse files do
+not load pandas or DuckDB.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chimera.ingest.inventory import FileIssue, Inventory
+    from chimera.ingest.options import IngestOptions
+    from chimera.ingest.pipeline import IngestResult, ingest
+    from chimera.ingest.query import query
+    from chimera.ingest.schema import CANONICAL_METRICS, DATASET_COLUMNS
+    from chimera.ingest.storage import load_dataset, save_dataset
+
+_EXPORTS = {
+    "CANONICAL_METRICS": "chimera.ingest.schema",
+    "DATASET_COLUMNS": "chimera.ingest.schema",
+    "FileIssue": "chimera.ingest.inventory",
+    "IngestOptions": "chimera.ingest.options",
+    "IngestResult": "chimera.ingest.pipeline",
+    "Inventory": "chimera.ingest.inventory",
+    "ingest": "chimera.ingest.pipeline",
+    "load_dataset": "chimera.ingest.storage",
+    "query": "chimera.ingest.query",
+    "save_dataset": "chimera.ingest.storage",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'chimera.ingest' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,195 @@
+"""Filling in the inventory from the scan, the file results and the dataset.
+
+Counts come from the scan (every regular file, whether read or not), problems
+from the readers, and per-file measurement counts and gaps from the final
+dataset, so the inventory and the dataset always agree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from chimera.ingest.fileresult import FileResult
+from chimera.ingest.gaps import compute_gaps
+from chimera.ingest.inventory import (
+    Coverage,
+    DirStats,
+    DuplicateGroup,
+    FileEntryInfo,
+    FileIssue,
+    Inventory,
+    RecordDuplicate,
+    Totals,
+)
+from chimera.ingest.options import IngestOptions
+from chimera.ingest.scan import FileEntry, ScanResult
+
+# Reasons that mean the file was never read (as opposed to read and rejected).
+_NOT_READ = ("too large", "permission denied", "unreadable")
+
+
+def build_inventory(
+    scanned: ScanResult,
+    results: list[FileResult],
+    groups: list[DuplicateGroup],
+    dataset: pd.DataFrame,
+    record_duplicates: list[RecordDuplicate],
+    options: IngestOptions,
+) -> Inventory:
+    """The complete inventory of one ingestion."""
+    inventory = Inventory(root=str(scanned.root))
+    _counts(inventory, scanned)
+    inventory.coverage = _coverage(scanned, options.expected_dirs)
+    inventory.duplicates = groups
+    inventory.record_duplicates = record_duplicates
+    inventory.skipped = list(scanned.skipped)
+    _issues(inventory, results)
+    _data_times(inventory, results)
+    _dataset_facts(inventory, dataset)
+    copies = {path: group.paths[0] for group in groups for path in group.paths[1:]}
+    inventory.files = _file_infos(scanned.files, results, dataset, copies, record_duplicates)
+    kinds = {entry.rel: entry.kind for entry in scanned.files}
+    no_metrics = [info.path for info in inventory.files if info.status == "no_metrics"]
+    telemetry = [
+        FileIssue(path=result.report.rel, reason=reason)
+        for result in results
+        for reason in result.report.missing_telemetry
+    ]
+    inventory.gaps = compute_gaps(dataset, kinds, no_metrics, telemetry)
+    return inventory
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+def _counts(inventory: Inventory, scanned: ScanResult) -> None:
+    total_bytes = sum(entry.size for entry in scanned.files)
+    inventory.totals = Totals(
+        files=len(scanned.files),
+        bytes=total_bytes,
+        directories=len(scanned.directories),
+        bytes_with_dirs=total_bytes + scanned.dir_bytes,
+        skipped_files=scanned.skipped_files,
+        skipped_bytes=scanned.skipped_bytes,
+    )
+    for entry in scanned.files:
+        stats = inventory.by_type[entry.kind]
+        stats.files += 1
+        stats.bytes += entry.size
+        moment = _utc(entry.mtime)
+        stats.earliest_mtime = min(filter(None, (stats.earliest_mtime, moment)))
+        stats.latest_mtime = max(filter(None, (stats.latest_mtime, moment)))
+        top = inventory.by_top_dir.setdefault(entry.top_dir, DirStats())
+        top.files += 1
+        top.bytes += entry.size
+    if scanned.files:
+        inventory.earliest_mtime = _utc(min(entry.mtime for entry in scanned.files))
+        inventory.latest_mtime = _utc(max(entry.mtime for entry in scanned.files))
+    inventory.top_level_dirs = [
+        rel for rel in scanned.directories if rel != "." and "/" not in rel
+    ]
+
+
+def _coverage(scanned: ScanResult, expected: list[str]) -> Coverage:
+    coverage = Coverage(expected=list(expected))
+    for name in expected:
+        found = [
+            rel
+            for rel in scanned.directories
+            if rel.rsplit("/", 1)[-1].lower() == name.lower()
+        ]
+        if found:
+            coverage.present[name] = found
+        else:
+            coverage.missing.append(name)
+    return coverage
+
+
+def _issues(inventory: Inventory, results: list[FileResult]) -> None:
+    for result in results:
+        report = result.report
+        if report.unusable:
+            issue = FileIssue(path=report.rel, reason=report.unusable)
+            target = inventory.skipped if report.unusable.startswith(_NOT_READ) else inventory.unusable
+            target.append(issue)
+        elif report.partial:
+            inventory.unusable.append(FileIssue(path=report.rel, reason=report.partial))
+        inventory.notes.extend(FileIssue(path=report.rel, reason=note) for note in report.notes)
+
+
+def _data_times(inventory: Inventory, results: list[FileResult]) -> None:
+    firsts = [result.time_first for result in results if result.time_first]
+    lasts = [result.time_last for result in results if result.time_last]
+    if firsts:
+        inventory.data_time_earliest = min(firsts)[1]
+    if lasts:
+        inventory.data_time_latest = max(lasts)[1]
+
+
+def _dataset_facts(inventory: Inventory, dataset: pd.DataFrame) -> None:
+    inventory.measurements = len(dataset)
+    inventory.records = int(dataset["record_id"].nunique()) if len(dataset) else 0
+    models = dataset["model"].dropna().astype(str)
+    inventory.models = [name for name, _ in Counter(models).most_common()]
+
+
+def _file_infos(
+    files: list[FileEntry],
+    results: list[FileResult],
+    dataset: pd.DataFrame,
+    copies: dict[str, str],
+    record_duplicates: list[RecordDuplicate],
+) -> list[FileEntryInfo]:
+    by_rel = {result.report.rel: result for result in results}
+    rows = dataset.groupby("source_file", observed=True).size().to_dict()
+    records = dataset.groupby("source_file", observed=True)["record_id"].nunique().to_dict()
+    failed_rows = dataset[dataset["status"].astype(str) == "failed"]
+    failed = failed_rows.groupby("source_file", observed=True)["record_id"].nunique().to_dict()
+    repeated = {item.path for item in record_duplicates}
+    infos: list[FileEntryInfo] = []
+    for entry in files:
+        result = by_rel.get(entry.rel)
+        status, reason = _status(entry, result, rows.get(entry.rel, 0), copies, repeated)
+        infos.append(
+            FileEntryInfo(
+                path=entry.rel,
+                type=entry.kind,
+                top_dir=entry.top_dir,
+                bytes=entry.size,
+                mtime=_utc(entry.mtime),
+                status=status,
+                records=int(records.get(entry.rel, 0)),
+                measurements=int(rows.get(entry.rel, 0)),
+                failed_records=int(failed.get(entry.rel, 0)),
+                reason=reason,
+            )
+        )
+    return infos
+
+
+def _status(
+    entry: FileEntry,
+    result: FileResult | None,
+    rows: int,
+    copies: dict[str, str],
+    repeated: set[str],
+) -> tuple[str, str | None]:
+    if entry.rel in copies:
+        return "duplicate", f"byte-identical to {copies[entry.rel]}"
+    if result is None or entry.kind == "other":
+        return "not_parsed", "not a data file type"
+    report = result.report
+    if report.unusable:
+        status = "skipped" if report.unusable.startswith(_NOT_READ) else "unusable"
+        return status, report.unusable
+    if rows:
+        return ("partial", report.partial) if report.partial else ("ingested", None)
+    if entry.rel in repeated:
+        return "duplicate", "its records repeat another file's"
+    if report.config_only:
+        return "config", "configuration only; its model applies to the folder"
+    return "no_metrics", "no numeric metric found"

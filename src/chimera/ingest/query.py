@@ -1,0 +1,55 @@
+"""Ad-hoc SQL over an ingested tree with DuckDB.
+
+The dataset is the table ``measurements``; the inventory's file list is the
+table ``files`` (path, type, top_dir, bytes, mtime, status, records,
+measurements, failed_records, reason). DuckDB reads the pandas frames in place.
+
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"metric": ["ttft_ms"], "value": [12.5]})
+>>> query(frame, "SELECT value FROM measurements").iloc[0, 0]
+np.float64(12.5)
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from chimera.errors import UsageError
+from chimera.ingest.inventory import Inventory
+
+
+def files_frame(inventory: Inventory) -> pd.DataFrame:
+    """The inventory's per-file list as a frame."""
+    rows = [info.model_dump() for info in inventory.files]
+    columns = list(type(inventory).model_fields["files"].annotation.__args__[0].model_fields)  # type: ignore[union-attr]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def query(
+    dataset: pd.DataFrame, sql: str, inventory: Inventory | None = None
+) -> pd.DataFrame:
+    """Run ``sql`` against ``measurements`` (and ``files`` when an inventory is given)."""
+    connection = duckdb.connect()
+    try:
+        connection.register("measurements", _plain(dataset))
+        if inventory is not None:
+            connection.register("files", files_frame(inventory))
+        return connection.execute(sql).fetchdf()
+    except duckdb.Error as error:
+        raise UsageError(
+            f"query failed: {str(error).splitlines()[0]}",
+            hint="tables: measurements" + (", files" if inventory is not None else ""),
+        ) from error
+    finally:
+        connection.close()
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as text, so SQL compares them as strings."""
+    converted = {
+        name: frame[name].astype("string")
+        for name in frame.columns
+        if isinstance(frame[name].dtype, pd.CategoricalDtype)
+    }
+    return frame.assign(**converted) if converted else frame
