@@ -11,8 +11,11 @@ per-request arrays, Ollama final responses, Markdown reports), then ingests it
   ``json.load`` + ``pandas.json_normalize``, ``pandas.read_json(lines=True)``)
   and ``naive-c`` (pandas' C parser with the delimiter taken from the extension).
 
-Each run happens in its own subprocess; peak RSS is the highest sum of the
-resident memory of that process and its workers, sampled every 20 ms.
+Each run happens in its own subprocess. Peak memory is the highest sum, over
+that process and its worker processes, of the proportional set size (PSS: shared
+pages such as loaded libraries are divided among the processes that share them,
+so parallel workers are not counted several times), sampled every 50 ms; the
+highest plain RSS sum is printed beside it.
 
     python benchmarks/ingest.py --scale 0.05           # ~500 files, ~50 MB
     python benchmarks/ingest.py                        # ~10k files, ~1 GB
@@ -35,9 +38,15 @@ import psutil
 
 FILES_AT_SCALE_1 = 10_000
 WORDS = (
-    "the model answered quickly with a detailed and well formed reply about latency "
-    "throughput tokens context window quantization cache prefill decode batch"
-).split()
+    "the", "model", "answered", "quickly", "with", "a", "detailed", "and", "well",
+    "formed", "reply", "about", "latency", "throughput", "tokens", "context",
+    "window", "quantization", "cache", "prefill", "decode", "batch",
+)  # fmt: skip
+CSV_COLUMNS = (
+    "timestamp", "model", "num_gpu", "num_ctx", "temperature", "prompt_text",
+    "response_text", "ttft_s", "tokens_s", "load_s", "prompt_eval_s", "eval_s",
+    "eval_count", "error",
+)  # fmt: skip
 MODELS = ("llama3.1:8b-instruct-q4_0", "gemma3:latest", "qwen2.5:7b-q5_K_M", "phi4:14b")
 
 
@@ -47,10 +56,7 @@ def _text(rng: random.Random, words: int) -> str:
 
 def _csv_file(rng: random.Random, rows: int, european: bool) -> str:
     sep, dec = (";", ",") if european else (",", ".")
-    header = sep.join(
-        "timestamp model num_gpu num_ctx temperature prompt_text response_text "
-        "ttft_s tokens_s load_s prompt_eval_s eval_s eval_count error".split()
-    )
+    header = sep.join(CSV_COLUMNS)
     lines = [header]
     for index in range(rows):
         failed = rng.random() < 0.03
@@ -100,7 +106,9 @@ def _json_file(rng: random.Random, requests: int) -> str:
         "input_lens": [rng.randint(100, 900) for _ in range(requests)],
         "output_lens": [rng.randint(50, 400) for _ in range(requests)],
         "ttfts": ttfts,
-        "itls": [[rng.uniform(0.004, 0.03) for _ in range(40)] for _ in range(requests)],
+        "itls": [
+            [rng.uniform(0.004, 0.03) for _ in range(40)] for _ in range(requests)
+        ],
         "generated_texts": [_text(rng, 60) for _ in range(requests)],
         "errors": ["" for _ in range(requests)],
     }
@@ -152,10 +160,21 @@ def generate(root: Path, scale: float, seed: int = 7) -> tuple[int, int]:
     count = max(8, int(FILES_AT_SCALE_1 * scale))
     total = 0
     for index in range(count):
-        kind = ("csv", "csv", "json", "jsonl", "md", "csv", "json", "md", "jsonl", "csv")[
-            index % 10
-        ]
-        folder = root / f"run_{index // 200:03d}" / ("reports" if kind == "md" else "raw")
+        kind = (
+            "csv",
+            "csv",
+            "json",
+            "jsonl",
+            "md",
+            "csv",
+            "json",
+            "md",
+            "jsonl",
+            "csv",
+        )[index % 10]
+        folder = (
+            root / f"run_{index // 200:03d}" / ("reports" if kind == "md" else "raw")
+        )
         folder.mkdir(parents=True, exist_ok=True)
         if kind == "csv":
             text = _csv_file(rng, 140, european=index % 7 == 0)
@@ -218,29 +237,44 @@ def measure(tree: Path, run: str, workers: int | None) -> dict[str, float]:
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     watched = psutil.Process(process.pid)
-    peak = 0
+    peak_pss = peak_rss = 0
     while process.poll() is None:
-        peak = max(peak, _tree_rss(watched))
-        time.sleep(0.02)
+        pss, rss = _tree_memory(watched)
+        peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
+        time.sleep(0.05)
     seconds = time.perf_counter() - started
     output = process.stdout.read() if process.stdout else ""
     if process.returncode != 0:
         raise SystemExit(f"{run} failed with exit code {process.returncode}")
     items = json.loads(output.strip().splitlines()[-1])["items"]
-    return {"seconds": seconds, "peak_rss_mb": peak / 1e6, "items": items}
+    return {
+        "seconds": seconds,
+        "peak_pss_mb": peak_pss / 1e6,
+        "peak_rss_mb": peak_rss / 1e6,
+        "items": items,
+    }
 
 
-def _tree_rss(process: psutil.Process) -> int:
+def _tree_memory(process: psutil.Process) -> tuple[int, int]:
+    """(PSS, RSS) summed over a process and its children; 0s once it is gone."""
+    pss = rss = 0
     try:
         members = [process, *process.children(recursive=True)]
-        return sum(member.memory_info().rss for member in members)
     except psutil.Error:
-        return 0
+        return 0, 0
+    for member in members:
+        try:
+            info = member.memory_full_info()
+        except psutil.Error:
+            continue
+        pss += getattr(info, "pss", info.rss)
+        rss += info.rss
+    return pss, rss
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = ~10k files, ~1 GB")
+    parser.add_argument("--scale", type=float, default=1.0, help="1.0: 10k files, 1 GB")
     parser.add_argument("--tree", help="Use (or create) the tree in this folder.")
     parser.add_argument("--keep", action="store_true", help="Keep the generated tree.")
     parser.add_argument("--workers", type=int, help="Chimera worker processes.")
@@ -253,11 +287,12 @@ def main() -> None:
     if args.child:
         _child(args)
         return
-    tree = Path(args.tree) if args.tree else Path(tempfile.mkdtemp(prefix="chimera-bench-"))
+    tree = Path(args.tree or tempfile.mkdtemp(prefix="chimera-bench-"))
     if not any(tree.rglob("*")):
         started = time.perf_counter()
         files, size = generate(tree, args.scale)
-        print(f"generated {files:,} files, {size / 1e6:,.1f} MB in {time.perf_counter() - started:.1f} s")
+        elapsed = time.perf_counter() - started
+        print(f"generated {files:,} files, {size / 1e6:,.1f} MB in {elapsed:.1f} s")
     files = [p for p in tree.rglob("*") if p.is_file()]
     size = sum(p.stat().st_size for p in files)
     runs = {"chimera": measure(tree, "chimera", args.workers)}
@@ -270,19 +305,24 @@ def main() -> None:
 
 def _report(runs: dict[str, dict[str, float]], files: int, size: int) -> None:
     print(f"tree: {files:,} files, {size / 1e6:,.1f} MB; CPUs: {psutil.cpu_count()}")
-    print(f"{'reader':<12} {'seconds':>9} {'files/s':>9} {'MB/s':>8} {'peak RSS MB':>12} {'items':>11}")
+    header = ("reader", "seconds", "files/s", "MB/s", "peak PSS MB", "peak RSS MB")
+    print(f"{header[0]:<12}" + "".join(f"{name:>12}" for name in header[1:]) + " items")
     for name, run in runs.items():
+        seconds = run["seconds"]
+        cells = (seconds, files / seconds, size / 1e6 / seconds)
+        memory = (run["peak_pss_mb"], run["peak_rss_mb"])
         print(
-            f"{name:<12} {run['seconds']:>9.2f} {files / run['seconds']:>9.1f} "
-            f"{size / 1e6 / run['seconds']:>8.2f} {run['peak_rss_mb']:>12.1f} {int(run['items']):>11,}"
+            f"{name:<12}"
+            + "".join(f"{value:>12.2f}" for value in cells)
+            + "".join(f"{value:>12.1f}" for value in memory)
+            + f" {int(run['items']):,}"
         )
-    chimera_run = runs["chimera"]
+    ours = runs["chimera"]
     for name, run in runs.items():
         if name != "chimera":
-            print(
-                f"chimera vs {name}: {run['seconds'] / chimera_run['seconds']:.2f}x throughput, "
-                f"{chimera_run['peak_rss_mb'] / run['peak_rss_mb']:.2f}x peak RSS"
-            )
+            speed = run["seconds"] / ours["seconds"]
+            memory = ours["peak_pss_mb"] / run["peak_pss_mb"]
+            print(f"chimera vs {name}: {speed:.2f}x throughput, {memory:.2f}x peak PSS")
 
 
 if __name__ == "__main__":

@@ -54,7 +54,14 @@ def test_best_and_worst_configs_and_spread(dataset) -> None:
 def test_option_effects_average_over_the_other_settings(dataset) -> None:
     digest = build_digest(dataset, None)
     by_gpu = _fact(digest, "EFF", "throughput by num_gpu")
-    assert "60: 101 tok/s, 999: 111 tok/s; spread 10 tok/s" in by_gpu.text
+    assert "60: 101 tok/s, 999: 111 tok/s (mean over the other settings; " in (
+        by_gpu.text
+    )
+    assert "spread 10 tok/s, 9.90%" in by_gpu.text
+    # Paired at fixed num_ctx: 110 - 100 and 112 - 102.
+    assert "at fixed other settings: num_gpu=999 vs 60: +10 tok/s (2 pairs)" in (
+        by_gpu.text
+    )
     by_ctx = _fact(digest, "EFF", "TTFT by num_ctx")
     assert "1024: 500 ms, 2048: 600 ms" in by_ctx.text
     # temperature is the same for every run: it explains no difference.
@@ -140,3 +147,13 @@ def test_categorical_columns_give_the_same_facts(dataset) -> None:
     )
     assert [f.line() for f in converted.facts] == [f.line() for f in plain.facts]
     assert any("unnamed model" in fact.text for fact in converted.facts)
+
+
+def test_paired_effects_are_not_confounded_by_missing_configs(dataset) -> None:
+    """Without the num_gpu=999 num_ctx=2048 run, the plain means mix num_ctx
+    into the num_gpu effect; the pair at fixed num_ctx does not."""
+    missing = (dataset["num_gpu"] == 999) & (dataset["num_ctx"] == 2048)
+    digest = build_digest(dataset[~missing], None)
+    by_gpu = _fact(digest, "EFF", "throughput by num_gpu")
+    assert "60: 101 tok/s, 999: 110 tok/s" in by_gpu.text  # a 9 tok/s gap
+    assert "num_gpu=999 vs 60: +10 tok/s (1 pair)" in by_gpu.text

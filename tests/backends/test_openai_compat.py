@@ -99,6 +99,29 @@ async def test_llama_cpp_server_text_tokens_and_ttft(llama_server_url: str) -> N
     assert counted is not None and counted > 0
 
 
+@pytest.mark.integration
+@pytest.mark.slow
+async def test_json_schema_reaches_a_llama_cpp_server(llama_server_url: str) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"fruit": {"type": "string"}},
+        "required": ["fruit"],
+    }
+    backend = OpenAIBackend(llama_server_url)
+    request = GenerationRequest(
+        messages=(Message("user", "Name a fruit as JSON."),),
+        options=ModelOptions(num_predict=24, seed=2),
+        json_schema=schema,
+    )
+    try:
+        result = await backend.generate(request)
+    finally:
+        await backend.aclose()
+
+    assert isinstance(json.loads(result.text)["fruit"], str)
+    assert any("json_object schema" in note for note in result.metrics.notes)
+
+
 async def test_refused_port_is_unavailable() -> None:
     url = f"http://127.0.0.1:{free_port()}"
 

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tests.ingest.conftest import TreeWriter, reasons, rows, run
 
 GOOD = "model,tokens_s,ttft_ms\ndemo-1b,50.5,120\ndemo-1b,49.5,118\n"
@@ -31,7 +30,9 @@ def broken_tree(write_tree: TreeWriter, tmp_path: Path) -> Path:
             "empty.csv": b"",
             "blank.json": b"  \n\n",
             "header_only.csv": "model,tokens_s,ttft_ms\n",
-            "latin1.csv": "model,temp_c,tokens_s\ndemo,54.7\xb0C,12.5\n".encode("latin-1"),
+            "latin1.csv": "model,temp_c,tokens_s\ndemo,54.7\xb0C,12.5\n".encode(
+                "latin-1"
+            ),
             "repeated_header.csv": (
                 "model,tokens_s\na,10\nmodel,tokens_s\nb,20\nmodel,tokens_s\nc,30\n"
             ),
@@ -76,7 +77,11 @@ def test_every_breakage_is_listed_with_its_reason(broken_tree: Path) -> None:
     assert latin == ["not valid UTF-8 (byte 0xB0 at offset 31); decoded as cp1252"]
     repeated = reasons(result, "repeated_header.csv")
     assert repeated == ["header row repeated (2 rows dropped, table at line 1)"]
-    assert rows(result, "repeated_header.csv", "tokens_s")["value"].tolist() == [10, 20, 30]
+    assert rows(result, "repeated_header.csv", "tokens_s")["value"].tolist() == [
+        10,
+        20,
+        30,
+    ]
 
 
 def test_good_files_are_still_ingested(broken_tree: Path) -> None:
@@ -120,7 +125,8 @@ def test_unreadable_file_is_listed_as_permission_denied(
     caps = "-dac_override,-dac_read_search"
     script = (
         "import sys; from chimera.ingest import ingest, IngestOptions; "
-        "print(ingest(sys.argv[1], IngestOptions(workers=1)).inventory.model_dump_json())"
+        "result = ingest(sys.argv[1], IngestOptions(workers=1)); "
+        "print(result.inventory.model_dump_json())"
     )
     completed = subprocess.run(
         [setpriv, f"--bounding-set={caps}", f"--inh-caps={caps}", "--",

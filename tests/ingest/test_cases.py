@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from tests.ingest.conftest import CASES, TreeWriter, copy_case, reasons, rows, run
 
 # --- C12: NaN / Infinity literals and negative durations ------------------------------
@@ -50,7 +49,10 @@ def test_c12_same_fault_in_csv_and_jsonl(write_tree: TreeWriter) -> None:
         ["line 3", "itl_ms", None],
     ]
     jsonl = rows(result, "runs.jsonl")
-    assert jsonl["error"].astype(str).tolist() == ["non-finite", "invalid: negative duration"]
+    assert jsonl["error"].astype(str).tolist() == [
+        "non-finite",
+        "invalid: negative duration",
+    ]
     assert jsonl["value"].isna().all()
 
 
@@ -74,7 +76,9 @@ def test_c14_truncated_array_is_reported_and_salvaged(tmp_path: Path) -> None:
 
 
 def test_c14_truncated_jsonl_keeps_complete_lines(write_tree: TreeWriter) -> None:
-    lines = [json.dumps({"avg_ts": 10.0 + i, "n_prompt": 0, "n_gen": 128}) for i in range(3)]
+    lines = [
+        json.dumps({"avg_ts": 10.0 + i, "n_prompt": 0, "n_gen": 128}) for i in range(3)
+    ]
     root = write_tree({"bench.jsonl": "\n".join(lines) + '\n{"avg_ts": 4'})
     result = run(root)
     assert rows(result, "bench.jsonl", "avg_ts")["value"].tolist() == [10.0, 11.0, 12.0]
@@ -102,13 +106,16 @@ def test_c15_repeated_header_after_blank_line_in_tsv(write_tree: TreeWriter) -> 
     assert reasons(result, "runs.tsv")[0].startswith("header row repeated (1 rows")
 
 
-# --- C16: UTF-8 byte-order mark glued to the first header ------------------------------
+# --- C16: UTF-8 byte-order mark glued to the first header ---------------------
 
 
 def test_c16_bom_is_stripped(tmp_path: Path) -> None:
     result = run(copy_case("C16", tmp_path))
     data = rows(result, "results_bom.csv")
-    assert data["original_name"].astype(str).tolist() == ["tokens_per_s", "tokens_per_s"]
+    assert data["original_name"].astype(str).tolist() == [
+        "tokens_per_s",
+        "tokens_per_s",
+    ]
     assert data["value"].tolist() == [77.5, 46.6]
     assert data["model"].astype(str).tolist() == ["demo-8b", "demo-8b"]
     assert data["quantization"].astype(str).tolist() == ["q4_0", "q8_0"]

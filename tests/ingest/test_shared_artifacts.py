@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests.ingest.conftest import ok_mean, reasons, rows, run
 
 from chimera.ingest import IngestResult
-from tests.ingest.conftest import ok_mean, reasons, rows, run
 
 _CACHE: dict[tuple[str, bool], IngestResult] = {}
 
@@ -41,7 +41,9 @@ def test_every_tree_is_fully_accounted_for(shared_dir: Path) -> None:
         root = shared_dir / "artifacts" / name
         result = tree(shared_dir, name, include_hidden=True)
         walked = [
-            Path(folder, file) for folder, _dirs, files in os.walk(root) for file in files
+            Path(folder, file)
+            for folder, _dirs, files in os.walk(root)
+            for file in files
         ]
         assert result.inventory.totals.files == len(walked), name
         assert result.inventory.totals.bytes == sum(p.stat().st_size for p in walked)
@@ -54,20 +56,44 @@ def test_every_tree_is_fully_accounted_for(shared_dir: Path) -> None:
         assert result.dataset["value"].dropna().map(float).notna().all()
 
 
-# --- chimeraforge -----------------------------------------------------------------
+# --- chimeraforge -------------------------------------------------------------
 
 CF_TUNING = {
     "outputs/reports/gemma3/gemma3_param_tuning.csv": (
-        "gemma3:latest", 36, 36, 101.9940, 103.1565, "g60_c2048_t0.8", 0.6897
+        "gemma3:latest",
+        36,
+        36,
+        101.9940,
+        103.1565,
+        "g60_c2048_t0.8",
+        0.6897,
     ),
     "outputs/reports/gemma3/gemma3_270m_param_tuning.csv": (
-        "gemma3:270m", 36, 34, 286.5416, 303.8982, "g999_c4096_t0.8", 0.4672
+        "gemma3:270m",
+        36,
+        34,
+        286.5416,
+        303.8982,
+        "g999_c4096_t0.8",
+        0.4672,
     ),
     "outputs/reports/gemma3/gemma3_1b-it-qat_param_tuning.csv": (
-        "gemma3:1b-it-qat", 36, 36, 183.7611, 187.1753, "g60_c1024_t0.4", 2.2306
+        "gemma3:1b-it-qat",
+        36,
+        36,
+        183.7611,
+        187.1753,
+        "g60_c1024_t0.4",
+        2.2306,
     ),
     "data/csv/ollama_param_tuning.csv": (
-        "llama3.1:8b-instruct-q4_0", 36, 36, 77.6078, 78.42, None, 1.2094
+        "llama3.1:8b-instruct-q4_0",
+        36,
+        36,
+        77.6078,
+        78.42,
+        None,
+        1.2094,
     ),
 }
 
@@ -84,12 +110,18 @@ def test_chimeraforge_inventory(shared_dir: Path) -> None:
     assert 539_947 in (inventory.totals.bytes, inventory.totals.bytes_with_dirs)
     pairs = sorted(tuple(group.paths) for group in inventory.duplicates)
     assert pairs == [
-        ("data/csv/ollama_param_tuning.csv", "outputs/reports/llama3/ollama_param_tuning.csv"),
+        (
+            "data/csv/ollama_param_tuning.csv",
+            "outputs/reports/llama3/ollama_param_tuning.csv",
+        ),
         (
             "data/csv/ollama_param_tuning_summary.csv",
             "outputs/reports/llama3/ollama_param_tuning_summary.csv",
         ),
-        ("data/csv/ollama_quant_bench.csv", "outputs/reports/llama3/ollama_quant_bench.csv"),
+        (
+            "data/csv/ollama_quant_bench.csv",
+            "outputs/reports/llama3/ollama_quant_bench.csv",
+        ),
         (
             "outputs/reports/llama3/ollama_benchmark_summary.md",
             "outputs/reports/ollama/ollama_benchmark_summary.md",
@@ -156,7 +188,11 @@ def test_chimeraforge_timeouts_and_summaries(shared_dir: Path) -> None:
     for summary, mean, count in (
         ("outputs/reports/gemma3/gemma3_param_tuning_summary.csv", 101.9940, 36),
         ("outputs/reports/gemma3/gemma3_270m_param_tuning_summary.csv", 286.5416, 34),
-        ("outputs/reports/gemma3/gemma3_1b-it-qat_param_tuning_summary.csv", 183.7611, 36),
+        (
+            "outputs/reports/gemma3/gemma3_1b-it-qat_param_tuning_summary.csv",
+            183.7611,
+            36,
+        ),
         ("data/csv/ollama_param_tuning_summary.csv", 77.6078, 36),
     ):
         values = rows(result, summary, "mean_tokens_s")
@@ -164,7 +200,10 @@ def test_chimeraforge_timeouts_and_summaries(shared_dir: Path) -> None:
         assert values["value"].mean() == pytest.approx(mean, abs=5e-4)
         assert set(values["stat"].astype(str)) == {"mean"}
     stamps = rows(result, "data/csv/ollama_param_tuning.csv")["timestamp"].dropna()
-    assert (stamps.min(), stamps.max()) == ("2025-09-30T20:11:33", "2025-09-30T20:13:01")
+    assert (stamps.min(), stamps.max()) == (
+        "2025-09-30T20:11:33",
+        "2025-09-30T20:13:01",
+    )
 
 
 def test_chimeraforge_baselines_and_quantizations(shared_dir: Path) -> None:
@@ -206,7 +245,10 @@ def test_chimeraforge_prompt_suites(shared_dir: Path) -> None:
     assert run.groupby(run["quantization"].astype(str))["value"].mean().to_dict() == (
         pytest.approx({"q4_0": 77.618, "q5_K_M": 65.106, "q8_0": 46.398}, abs=5e-4)
     )
-    for folder, tps, ttft_s in (("20251008-122911", 88.904, 6.0998), ("20251008-122955", 79.270, 2.6567)):
+    for folder, tps, ttft_s in (
+        ("20251008-122911", 88.904, 6.0998),
+        ("20251008-122955", 79.270, 2.6567),
+    ):
         picked = suites[suites["source_file"].astype(str).str.contains(folder)]
         assert picked["record_id"].nunique() == 5
         assert picked.loc[picked["original_name"] == "tokens_s", "value"].mean() == (
@@ -214,7 +256,9 @@ def test_chimeraforge_prompt_suites(shared_dir: Path) -> None:
         )
         ttft = picked.loc[picked["original_name"] == "ttft_s", "value"].mean() / 1000
         assert ttft == pytest.approx(ttft_s, abs=5e-4)
-    summaries = data[source.str.endswith("_summary.json") & source.str.contains("ollama/2025")]
+    summaries = data[
+        source.str.endswith("_summary.json") & source.str.contains("ollama/2025")
+    ]
     failed_summaries = summaries[summaries["status"] == "failed"]
     assert failed_summaries["source_file"].nunique() == 7
 
@@ -226,12 +270,19 @@ def test_chimeraforge_compilation(shared_dir: Path) -> None:
     compiled = data[source.str.match(r"outputs/reports/compilation/.*\.json$")]
     assert compiled["source_file"].nunique() == 9
     conv = compiled[
-        compiled["source_file"].astype(str).str.endswith("conv_bench_20251002-170837.json")
+        compiled["source_file"]
+        .astype(str)
+        .str.endswith("conv_bench_20251002-170837.json")
         & (compiled["metric"] == "latency_ms")
         & (compiled["stat"] == "mean")
     ]
     means = conv.set_index(conv["backend"].astype(str))["value"].round(4).to_dict()
-    assert means == {"eager": 3.8121, "jit": 3.7819, "torch_compile": 4.1032, "onnx": 0.6929}
+    assert means == {
+        "eager": 3.8121,
+        "jit": 3.7819,
+        "torch_compile": 4.1032,
+        "onnx": 0.6929,
+    }
     zeros = compiled[
         compiled["original_name"].astype(str).str.endswith("mean_time_ms")
         & (compiled["status"] == "failed")
@@ -240,7 +291,9 @@ def test_chimeraforge_compilation(shared_dir: Path) -> None:
     assert zeros["value"].isna().all()
     assert set(zeros["original_value"].astype(str)) == {"0.0"}
     # The Markdown siblings render the JSON numbers: not counted twice.
-    assert data[source.str.match(r"outputs/reports/compilation/\w+_bench_\d.*\.md$")].empty
+    assert data[
+        source.str.match(r"outputs/reports/compilation/\w+_bench_\d.*\.md$")
+    ].empty
 
 
 def test_chimeraforge_other_traps(shared_dir: Path) -> None:
@@ -270,7 +323,7 @@ def test_chimeraforge_other_traps(shared_dir: Path) -> None:
     assert len(quant) >= 4
 
 
-# --- aiperf ---------------------------------------------------------------------------
+# --- aiperf -------------------------------------------------------------------
 
 
 def test_aiperf_multi_block_csv(shared_dir: Path) -> None:
@@ -280,7 +333,11 @@ def test_aiperf_multi_block_csv(shared_dir: Path) -> None:
 
     def value(name: str, stat: str | None) -> float:
         picked = data[data["original_name"] == name]
-        picked = picked[picked["stat"].isna()] if stat is None else picked[picked["stat"] == stat]
+        picked = (
+            picked[picked["stat"].isna()]
+            if stat is None
+            else picked[picked["stat"] == stat]
+        )
         assert len(picked) == 1, (name, stat)
         return float(picked["value"].iloc[0])
 
@@ -301,7 +358,7 @@ def test_aiperf_multi_block_csv(shared_dir: Path) -> None:
     assert any("no data rows" in reason for reason in telemetry)
 
 
-# --- llama-bench -----------------------------------------------------------------------
+# --- llama-bench --------------------------------------------------------------
 
 LLAMA_BENCH = {
     (512, 0): (128.382393, 2989.133549),
@@ -346,12 +403,13 @@ def eval_params(text: object) -> dict[str, object]:
     return json.loads(str(text))
 
 
-# --- ollama-benchmark console output ---------------------------------------------------
+# --- ollama-benchmark console output ------------------------------------------
 
 OLLAMA_BENCH = {
     "results/Linux_RTX_3060.md": {
-        "mistral:7b": 66.966, "phi4:14b": 32.808, "gemma2:9b": 47.14, "llava:7b": 70.082,
-        "llava:13b": 40.48, "deepseek-r1:8b": 56.936, "deepseek-r1:14b": 31.63,
+        "mistral:7b": 66.966, "phi4:14b": 32.808, "gemma2:9b": 47.14,
+        "llava:7b": 70.082, "llava:13b": 40.48, "deepseek-r1:8b": 56.936,
+        "deepseek-r1:14b": 31.63,
     },
     "results/linux_Ryzen_4750G.md": {
         "mistral:7b": 8.872, "phi4:14b": 3.982, "gemma2:9b": 6.624, "llava:7b": 9.91,
@@ -383,11 +441,12 @@ def test_ollama_benchmark_console_text(shared_dir: Path) -> None:
         assert OLLAMA_VERSIONS[source] in str(picked["params"].iloc[0])
 
 
-# --- optimum-benchmark ----------------------------------------------------------------
+# --- optimum-benchmark --------------------------------------------------------
 
 OPTIMUM = {
     "runs/llama_torchao_int4wo": (
-        "meta-llama/Llama-3.1-8B-Instruct", 24.977, 16.674, 0.040761, 0.039228, 34.984, 5860.8
+        "meta-llama/Llama-3.1-8B-Instruct",
+        24.977, 16.674, 0.040761, 0.039228, 34.984, 5860.8,
     ),
     "runs/llama_awq": (
         "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4",
@@ -423,10 +482,16 @@ def test_optimum_benchmark_runs(shared_dir: Path) -> None:
         assert one("decode.memory.max_allocated") == pytest.approx(allocated, abs=0.05)
         # benchmark.json wraps the same report: ingested once.
         assert rows(result, f"{run_dir}/benchmark.json").empty
-        for rendered in ("benchmark_report.md", "benchmark_report.txt", "benchmark.log"):
+        for rendered in (
+            "benchmark_report.md",
+            "benchmark_report.txt",
+            "benchmark.log",
+        ):
             assert rows(result, f"{run_dir}/{rendered}").empty
     failed_run = "runs/llama70b_torchao_int8wo_compile"
-    assert result.dataset["source_file"].astype(str).str.startswith(failed_run).sum() == 0
+    assert (
+        result.dataset["source_file"].astype(str).str.startswith(failed_run).sum() == 0
+    )
     telemetry = {issue.path for issue in result.inventory.gaps.missing_telemetry}
     assert failed_run in telemetry
     assert any(
@@ -435,13 +500,29 @@ def test_optimum_benchmark_runs(shared_dir: Path) -> None:
     )
 
 
-# --- vLLM bench serve -----------------------------------------------------------------
+# --- vLLM bench serve ---------------------------------------------------------
 
 VLLM = {
-    "max_num_seqs=4-BENCH--max_concurrency=2-num_prompts=8/run=0.json": (217.273, 44.923, 93.748),
-    "max_num_seqs=4-BENCH--max_concurrency=2-num_prompts=8/run=1.json": (39.307, 38.188, 199.369),
-    "max_num_seqs=8-BENCH--max_concurrency=2-num_prompts=8/run=0.json": (46.893, 43.211, 191.201),
-    "max_num_seqs=8-BENCH--max_concurrency=2-num_prompts=8/run=1.json": (36.805, 36.011, 186.483),
+    "max_num_seqs=4-BENCH--max_concurrency=2-num_prompts=8/run=0.json": (
+        217.273,
+        44.923,
+        93.748,
+    ),
+    "max_num_seqs=4-BENCH--max_concurrency=2-num_prompts=8/run=1.json": (
+        39.307,
+        38.188,
+        199.369,
+    ),
+    "max_num_seqs=8-BENCH--max_concurrency=2-num_prompts=8/run=0.json": (
+        46.893,
+        43.211,
+        191.201,
+    ),
+    "max_num_seqs=8-BENCH--max_concurrency=2-num_prompts=8/run=1.json": (
+        36.805,
+        36.011,
+        186.483,
+    ),
     "bench_serve_v0.25.1.json": (215.536, 55.681, 82.893),
 }
 
@@ -461,7 +542,9 @@ def test_vllm_bench_serve(shared_dir: Path) -> None:
         assert one("median_ttft_ms") == pytest.approx(median_ttft, abs=5e-4)
         assert one("output_throughput") == pytest.approx(throughput, abs=5e-4)
         assert one("completed") == 8
-    failed = data[data["source_file"].astype(str).str.endswith("all_requests_failed_v0.25.1.json")]
+    failed = data[
+        data["source_file"].astype(str).str.endswith("all_requests_failed_v0.25.1.json")
+    ]
     assert set(failed["status"]) == {"failed"}
     assert failed["value"].isna().all()
     assert result.inventory.gaps.failed_runs == 1

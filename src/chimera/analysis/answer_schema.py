@@ -16,13 +16,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-# Sizing the answer to the tokens reserved for it: a pessimistic output density
-# (small models spend a token per digit and per punctuation mark), the JSON
-# around each item (keys, quotes, cited ids) and around the whole object.
-OUTPUT_CHARS_PER_TOKEN = 1.5
-ITEM_OVERHEAD_TOKENS = 20
+# Sizing the answer so that its JSON always closes within the tokens reserved
+# for it: a generated token carries at least one character (small models do
+# spend a token per digit), each item costs its keys, quotes and cited ids, and
+# the object its braces.
+OUTPUT_CHARS_PER_TOKEN = 1.0
+ITEM_OVERHEAD_TOKENS = 32
 OBJECT_OVERHEAD_TOKENS = 16
-MIN_TEXT_CHARS = 48
+MIN_TEXT_CHARS = 40
 MAX_TEXT_CHARS = 320
 MAX_CITATIONS = 3
 
@@ -77,14 +78,16 @@ class AnswerShape:
 def answer_shape(answer_tokens: int, *, with_risks: bool) -> AnswerShape:
     """Item counts and text length that fit ``answer_tokens``.
 
+    >>> answer_shape(1024, with_risks=True)
+    AnswerShape(findings=3, recommendations=3, risks=2, text_chars=75)
     >>> answer_shape(512, with_risks=True)
-    AnswerShape(findings=3, recommendations=3, risks=2, text_chars=50)
+    AnswerShape(findings=2, recommendations=2, risks=1, text_chars=56)
     >>> answer_shape(256, with_risks=False)
-    AnswerShape(findings=2, recommendations=2, risks=0, text_chars=60)
+    AnswerShape(findings=1, recommendations=1, risks=0, text_chars=88)
     """
-    if answer_tokens >= 512:
+    if answer_tokens >= 1024:
         counts = (3, 3, 2 if with_risks else 0)
-    elif answer_tokens >= 256:
+    elif answer_tokens >= 512:
         counts = (2, 2, 1 if with_risks else 0)
     else:
         counts = (1, 1, 0)
@@ -128,7 +131,7 @@ def analysis_schema(
 
 def report_schema(answer_tokens: int) -> dict[str, Any]:
     """Schema of the report call: a summary and a commentary half its length."""
-    limit = text_limit(answer_tokens, 3, 1)
+    limit = text_limit(answer_tokens, 3, 0)
     return {
         "type": "object",
         "properties": {

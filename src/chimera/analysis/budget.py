@@ -104,9 +104,19 @@ def context_size(options: ModelOptions) -> tuple[int, str]:
 
 
 def answer_tokens(options: ModelOptions, num_ctx: int) -> int:
-    """Tokens reserved for the answer: num_predict, at most half the window."""
-    wanted = options.num_predict or DEFAULT_ANSWER_TOKENS
-    return min(wanted, num_ctx // 2)
+    """Tokens reserved for the answer.
+
+    num_predict when set (at most half the window); otherwise a default of at
+    most a quarter of the window, the schema then sizing the answer to fit.
+
+    >>> answer_tokens(ModelOptions(), 512), answer_tokens(ModelOptions(), 4096)
+    (128, 512)
+    >>> answer_tokens(ModelOptions(num_predict=384), 512)
+    256
+    """
+    if options.num_predict is not None:
+        return min(options.num_predict, num_ctx // 2)
+    return min(DEFAULT_ANSWER_TOKENS, num_ctx // 4)
 
 
 async def fit_facts(

@@ -70,39 +70,86 @@ def _value_text(value: object) -> str:
 def effect_facts(
     builder: FactBuilder, model_rows: pd.DataFrame, values: pd.DataFrame, label: str
 ) -> None:
-    """One fact per option that varies for this model: the metric at each value."""
+    """One fact per option that varies for this model.
+
+    It states the metric's mean at each value of the option (over the other
+    settings), and, when other options vary too, the change from the option's
+    first value measured at fixed other settings: pairs of configs that differ
+    in this option only, so a change is not confounded with the others.
+    """
     if values.empty:
         return
     model = str(values["_model"].iloc[0])
     unit = str(values["unit"].dropna().iloc[0]) if values["unit"].notna().any() else ""
-    for column in varying_columns(model_rows):
-        means = values.dropna(subset=[column]).groupby(column, sort=True)["value"]
-        by_value = means.mean()
-        if len(by_value) < 2:
+    columns = varying_columns(model_rows)
+    for column in columns:
+        by_value = values.dropna(subset=[column]).groupby(column, sort=True)["value"]
+        means = by_value.mean()
+        if len(means) < 2:
             continue
-        parts = ", ".join(
-            f"{_value_text(value)}: {fmt_qty(float(mean), unit)}"
-            for value, mean in by_value.items()
-        )
-        spread = float(by_value.max() - by_value.min())
-        low = float(by_value.min())
-        spread_pct = 100.0 * spread / abs(low) if low else None
-        pct = f", {fmt_qty(spread_pct, '%')}" if spread_pct is not None else ""
-        text = (
-            f"{model} {label} by {column} (mean over the other settings): {parts}; "
-            f"spread {fmt_qty(spread, unit)}{pct}."
-        )
-        figures: list[tuple[float, str | None]] = [
-            (float(mean), unit) for mean in by_value
-        ]
-        figures.append((spread, unit))
-        if spread_pct is not None:
-            figures.append((spread_pct, "%"))
+        others = [other for other in columns if other != column]
+        figures: list[tuple[float, str | None]] = []
+        text = f"{model} {label} by {column}: " + _marginal(means, unit, figures)
+        paired = _paired(values, column, others, unit, figures) if others else ""
         builder.add(
             FactKind.EFFECT,
-            text,
+            text + paired + ".",
             figures,
             sources=tuple(sorted(values["source_file"].unique())),
             tier=3,
             weight=len(values),
         )
+
+
+def _marginal(
+    means: pd.Series, unit: str, figures: list[tuple[float, str | None]]
+) -> str:
+    """'1024: 105 tok/s, 2048: 107 tok/s (mean over the other settings; spread
+    2 tok/s, 1.90%)'."""
+    figures.extend((float(mean), unit) for mean in means)
+    parts = ", ".join(
+        f"{_value_text(value)}: {fmt_qty(float(mean), unit)}"
+        for value, mean in means.items()
+    )
+    low, spread = float(means.min()), float(means.max() - means.min())
+    figures.append((spread, unit))
+    spread_text = f"spread {fmt_qty(spread, unit)}"
+    if low:
+        spread_pct = 100.0 * spread / abs(low)
+        figures.append((spread_pct, "%"))
+        spread_text += f", {fmt_qty(spread_pct, '%')}"
+    return f"{parts} (mean over the other settings; {spread_text})"
+
+
+def _paired(
+    values: pd.DataFrame,
+    column: str,
+    others: list[str],
+    unit: str,
+    figures: list[tuple[float, str | None]],
+) -> str:
+    """'; at fixed other settings: num_ctx=2048 vs 1024: +2 tok/s (2 pairs)'."""
+    table = values.groupby([*others, column])["value"].mean().unstack(column)
+    if table.empty or len(table.columns) < 2:
+        return ""
+    base = table.columns[0]
+    parts = []
+    for value in table.columns[1:]:
+        change = (table[value] - table[base]).dropna()
+        if change.empty:
+            continue
+        mean = float(change.mean())
+        figures.append((mean, unit))
+        pairs = f"{len(change)} pair" + ("" if len(change) == 1 else "s")
+        parts.append(
+            f"{column}={_value_text(value)} vs {_value_text(base)}: "
+            f"{_signed(mean, unit)} ({pairs})"
+        )
+    if not parts:
+        return ""
+    return "; at fixed other settings: " + ", ".join(parts)
+
+
+def _signed(value: float, unit: str) -> str:
+    text = fmt_qty(value, unit)
+    return text if text.startswith("-") else f"+{text}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from chimera.analysis.figures import NumberMention, find_numbers
@@ -91,7 +91,6 @@ class Digest:
 
     facts: tuple[Fact, ...]
     dataset_rows: int = 0
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         ids = [fact.id for fact in self.facts]

@@ -32,6 +32,7 @@ REPORT_TASK = (
     "performance commentary for the technical report, using only figures from "
     "the facts above and naming the fact ids you use."
 )
+EXAMPLE_INTRO = "The form of the answer, with one example item (write your own):"
 JSON_REMINDER = "Answer with one JSON object only, shaped like this example:"
 
 
@@ -85,11 +86,16 @@ def analysis_messages(
     *,
     json_example: bool,
 ) -> tuple[Message, ...]:
-    """Messages of the analysis call. ``json_example`` when no schema is enforced."""
+    """Messages of the analysis call.
+
+    The example answer quotes a real fact with its id: small models imitate the
+    form they are shown, and a finding that restates a fact is a grounded one.
+    ``json_example`` adds the plea for JSON only, for backends that cannot
+    enforce a schema and for the retry after invalid JSON.
+    """
     parts = [f"Your focus: {'; '.join(persona.focus)}."] if persona.focus else []
     parts += ["Facts:", facts_block(facts, left_out), "", ANALYSIS_TASK]
-    if json_example:
-        parts += [JSON_REMINDER, json.dumps(_analysis_example(facts))]
+    parts += [_form(json_example), json.dumps(_analysis_example(facts))]
     return (
         Message("system", persona.system_prompt.strip()),
         Message("user", "\n".join(parts)),
@@ -113,21 +119,45 @@ def report_messages(
         parts += [
             f"- {item.text} {_cited(item.facts)}" for item in answer.recommendations
         ]
-    parts += ["", REPORT_TASK]
-    if json_example:
-        example = {"executive_summary": "...", "performance_commentary": "..."}
-        parts += [JSON_REMINDER, json.dumps(example)]
+    parts += ["", REPORT_TASK, _form(json_example)]
+    example = {
+        "executive_summary": _quoted(_example_fact(facts)),
+        "performance_commentary": "...",
+    }
+    parts.append(json.dumps(example))
     return (
         Message("system", persona.system_prompt.strip()),
         Message("user", "\n".join(parts)),
     )
 
 
+def _form(json_only: bool) -> str:
+    return JSON_REMINDER if json_only else EXAMPLE_INTRO
+
+
 def _cited(fact_ids: Sequence[str]) -> str:
     return f"[{', '.join(fact_ids)}]" if fact_ids else ""
 
 
+def _example_fact(facts: Sequence[Fact]) -> Fact | None:
+    """The first measurement fact in the prompt, else the first fact at all."""
+    measured = [fact for fact in facts if fact.kind not in INVENTORY_KINDS]
+    candidates = measured or list(facts)
+    return candidates[0] if candidates else None
+
+
+def _quoted(fact: Fact | None) -> str:
+    """A fact restated as an example sentence, cut at a word near 90 characters."""
+    if fact is None:
+        return "..."
+    text = fact.text if len(fact.text) <= 90 else fact.text[:90].rsplit(" ", 1)[0]
+    return f"{text} ({fact.id})"
+
+
 def _analysis_example(facts: Sequence[Fact]) -> dict[str, object]:
-    fact_id = facts[0].id if facts else "RUN-1"
-    item = {"text": "...", "facts": [fact_id]}
-    return {"findings": [item], "recommendations": [item]}
+    fact = _example_fact(facts)
+    fact_ids = [fact.id] if fact else []
+    return {
+        "findings": [{"text": _quoted(fact), "facts": fact_ids}],
+        "recommendations": [{"text": "...", "facts": fact_ids}],
+    }

@@ -80,6 +80,8 @@ class OpenAIBackend:
         )
         # None until the server has either accepted or rejected the option.
         self._stream_options_accepted: bool | None = None
+        # Set once the server refuses OpenAI's json_schema response format.
+        self._json_object_schema = False
         self._tokenizer = TokenizerProbe(self.endpoint, timeout_s)
 
     @classmethod
@@ -196,6 +198,38 @@ class OpenAIBackend:
         )
 
     async def _open_stream(self, params: dict[str, Any]) -> tuple[Any, str | None]:
+        """Open the stream; fall back to the llama.cpp schema form if refused.
+
+        OpenAI's ``json_schema`` response format is not universal: llama.cpp's
+        Python server answers it with HTTP 500 but accepts the schema inside a
+        ``json_object`` format. The fallback is tried once and remembered.
+        """
+        format_ = params.get("response_format", {})
+        if format_.get("type") == "json_schema" and self._json_object_schema:
+            params = {**params, "response_format": _json_object_form(format_)}
+        try:
+            return await self._open_stream_with_usage(params)
+        except openai.APIStatusError as error:
+            if format_.get("type") != "json_schema" or self._json_object_schema:
+                raise
+            logger.info(
+                "%s refused the json_schema response format (HTTP %s); retrying "
+                "with a json_object schema",
+                self.endpoint,
+                error.status_code,
+            )
+            self._json_object_schema = True
+            params = {**params, "response_format": _json_object_form(format_)}
+            stream, note = await self._open_stream_with_usage(params)
+            fallback = (
+                f"json_schema response format refused (HTTP {error.status_code}); "
+                "sent as a json_object schema"
+            )
+            return stream, f"{note}; {fallback}" if note else fallback
+
+    async def _open_stream_with_usage(
+        self, params: dict[str, Any]
+    ) -> tuple[Any, str | None]:
         create = self._client.chat.completions.create
         if self._stream_options_accepted is False:
             return await create(**params), "stream_options not sent: rejected earlier"
@@ -213,3 +247,9 @@ class OpenAIBackend:
             return stream, "server rejected stream_options (HTTP 400); retried without"
         self._stream_options_accepted = True
         return stream, None
+
+
+def _json_object_form(response_format: dict[str, Any]) -> dict[str, Any]:
+    """The same schema in the ``json_object`` form llama.cpp servers accept."""
+    schema = response_format.get("json_schema", {}).get("schema")
+    return {"type": "json_object", "schema": schema}

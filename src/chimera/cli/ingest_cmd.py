@@ -44,7 +44,7 @@ def ingest_command(
         None,
         "--out",
         "-o",
-        help="Write the dataset to FILE.parquet or FILE.csv (inventory JSON beside it).",
+        help="Write the dataset to FILE.parquet or FILE.csv (inventory beside it).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the inventory as JSON."),
     max_file_mb: float = typer.Option(
@@ -65,7 +65,9 @@ def ingest_command(
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ) -> None:
     """Scan DIR and report what it holds, what is unusable, and what is missing."""
-    options = build_options(max_file_mb, include_hidden, expect, follow_symlinks, workers)
+    options = build_options(
+        max_file_mb, include_hidden, expect, follow_symlinks, workers
+    )
     result = _run(directory, options, show_progress=not (no_progress or as_json))
     if out is not None:
         save_dataset(result.dataset, result.inventory, out)
@@ -74,7 +76,9 @@ def ingest_command(
         return
     print_summary(result)
     if out is not None:
-        console.print(f"dataset written to [bold]{out}[/] ({len(result.dataset):,} rows)")
+        console.print(
+            f"dataset written to [bold]{out}[/] ({len(result.dataset):,} rows)"
+        )
 
 
 def _run(directory: Path, options: IngestOptions, show_progress: bool) -> IngestResult:
@@ -115,11 +119,20 @@ def _counts_table(inventory: Inventory) -> Table:
         table.add_column(name, justify="left" if name.startswith("type") else "right")
     for kind, stats in inventory.by_type.items():
         if stats.files:
-            latest = stats.latest_mtime.strftime("%Y-%m-%d %H:%M") if stats.latest_mtime else ""
+            latest = (
+                stats.latest_mtime.strftime("%Y-%m-%d %H:%M")
+                if stats.latest_mtime
+                else ""
+            )
             table.add_row(kind, f"{stats.files:,}", f"{stats.bytes:,}", latest)
     table.add_section()
     for name, stats in sorted(inventory.by_top_dir.items()):
-        table.add_row(f"{name}/" if name != "." else "(root)", f"{stats.files:,}", f"{stats.bytes:,}", "")
+        table.add_row(
+            f"{name}/" if name != "." else "(root)",
+            f"{stats.files:,}",
+            f"{stats.bytes:,}",
+            "",
+        )
     return table
 
 

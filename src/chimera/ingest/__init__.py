@@ -19,12 +19,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from chimera.ingest.inventory import FileIssue, Inventory
-    from chimera.ingest.options import IngestOptions
-    from chimera.ingest.pipeline import IngestResult, ingest
-    from chimera.ingest.query import query
-    from chimera.ingest.schema import CANONICAL_METRICS, DATASET_COLUMNS
-    from chimera.ingest.storage import load_dataset, save_dataset
+    from chimera.ingest.inventory import FileIssue as FileIssue
+    from chimera.ingest.inventory import Inventory as Inventory
+    from chimera.ingest.options import IngestOptions as IngestOptions
+    from chimera.ingest.pipeline import IngestResult as IngestResult
+    from chimera.ingest.pipeline import ingest as ingest
+    from chimera.ingest.schema import CANONICAL_METRICS as CANONICAL_METRICS
+    from chimera.ingest.schema import DATASET_COLUMNS as DATASET_COLUMNS
+    from chimera.ingest.sql import query as query
+    from chimera.ingest.storage import load_dataset as load_dataset
+    from chimera.ingest.storage import save_dataset as save_dataset
 
 _EXPORTS = {
     "CANONICAL_METRICS": "chimera.ingest.schema",
@@ -35,7 +39,7 @@ _EXPORTS = {
     "Inventory": "chimera.ingest.inventory",
     "ingest": "chimera.ingest.pipeline",
     "load_dataset": "chimera.ingest.storage",
-    "query": "chimera.ingest.query",
+    "query": "chimera.ingest.sql",
     "save_dataset": "chimera.ingest.storage",
 }
 

@@ -2,9 +2,11 @@
 
 After every file is read on its own, this is where the tree is seen whole:
 repeated records are dropped (see ``dedupe``), renderings of data files are set
-aside, and a model named once for a folder (optimum-benchmark's
-``benchmark_config.json``, a sibling ``*_baseline.json``) reaches the files in
-that folder that do not name one themselves.
+aside (see ``renderings``), and a model named once for a folder
+(optimum-benchmark's ``benchmark_config.json``, a sibling ``*_baseline.json``)
+reaches the files in that folder that do not name one themselves. Everything
+stays in compact Arrow tables, one per file, until the single conversion to a
+pandas frame at the end.
 """
 
 from __future__ import annotations
@@ -12,30 +14,27 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import PurePosixPath
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from chimera.ingest.dedupe import (
-    Fingerprint,
-    drop_records,
-    renderings,
-    repeated_records,
-)
+from chimera.ingest.dedupe import Fingerprint, drop_records, repeated_records
 from chimera.ingest.fileresult import FileResult
-from chimera.ingest.inventory import DuplicateGroup, Inventory, RecordDuplicate
+from chimera.ingest.inventory import DuplicateGroup, Inventory
 from chimera.ingest.inventory_build import build_inventory
 from chimera.ingest.names import model_key, quantization_from_text
 from chimera.ingest.options import IngestOptions
+from chimera.ingest.renderings import renderings
 from chimera.ingest.rows import MODEL_SOURCE, dataset_schema
 from chimera.ingest.scan import ScanResult
 from chimera.ingest.schema import DATASET_COLUMNS
 
-# Low-cardinality text columns stay categorical in the returned frame.
+# Low-cardinality text columns are categorical in the returned frame.
 CATEGORICAL = (
     "source_file", "model", "quantization", "backend", "params", "metric", "unit",
     "original_name", "original_unit", "status", "error", "stat",
 )  # fmt: skip
+Context = dict[str, object]
 
 
 def assemble(
@@ -46,113 +45,118 @@ def assemble(
 ) -> tuple[pd.DataFrame, Inventory]:
     """The dataset and the inventory of a scanned, read tree."""
     kinds = {entry.rel: entry.kind for entry in scanned.files}
-    frame = _concat([result.table for result in results if result.table is not None])
-    folder_models = _data_models(frame)
-    records_per_file = (
-        frame.groupby("source_file", observed=True)["record_id"].nunique().to_dict()
-    )
+    tables = {
+        result.report.rel: result.table
+        for result in results
+        if result.table is not None and result.table.num_rows
+    }
+    data_models = _data_models(tables)
+    records = {
+        rel: pc.count_distinct(t["record_id"]).as_py() for rel, t in tables.items()
+    }
     prints = [
         Fingerprint(result.report.rel, *fingerprint)
         for result in results
         for fingerprint in result.fingerprints
     ]
-    drops, record_notes = repeated_records(prints, records_per_file, kinds)
-    frame = drop_records(frame, drops)
-    rendered, render_notes = renderings(frame, kinds)
-    frame = frame.loc[~frame["source_file"].isin(list(rendered))]
-    frame = _fill_from_folders(frame, results, folder_models)
-    dataset = finalize(frame)
-    notes: list[RecordDuplicate] = [*record_notes, *render_notes]
-    inventory = build_inventory(scanned, results, groups, dataset, notes, options)
-    return dataset, inventory
-
-
-def _concat(tables: list[pa.Table]) -> pd.DataFrame:
-    if not tables:
-        return dataset_schema().empty_table().to_pandas()
-    table = pa.concat_tables(tables)
-    frame = table.to_pandas()
-    del table
-    return frame
-
-
-def _folder(rel: object) -> str:
-    return str(PurePosixPath(str(rel)).parent)
-
-
-def _data_models(frame: pd.DataFrame) -> dict[str, set[str]]:
-    """Model names written inside the data, per folder (before any row is dropped)."""
-    rows = frame.loc[frame[MODEL_SOURCE] == "data", ["source_file", "model"]]
-    found: dict[str, set[str]] = defaultdict(set)
-    for rel, model in rows.drop_duplicates().itertuples(index=False):
-        found[_folder(rel)].add(str(model))
-    return found
-
-
-def _fill_from_folders(
-    frame: pd.DataFrame, results: list[FileResult], data_models: dict[str, set[str]]
-) -> pd.DataFrame:
-    """Give rows without a model in their data the folder's model, if it has one."""
+    drops, notes = repeated_records(prints, records, kinds)
+    tables = {
+        rel: drop_records(table, drops.get(rel, [])) for rel, table in tables.items()
+    }
+    rendered, render_notes = renderings(tables, kinds)
     configs = {
         _folder(result.report.rel): result.directory_context
         for result in results
         if result.directory_context
     }
-    if frame.empty or (not configs and not data_models):
-        return frame
-    frame = frame.copy()
-    folders = _per_file(frame["source_file"], _folder)
-    models, quants, backends, sources = (
-        _objects(frame[name]) for name in ("model", "quantization", "backend", MODEL_SOURCE)
+    kept = [
+        _fill_from_folder(rel, table, configs.get(_folder(rel)), data_models)
+        for rel, table in tables.items()
+        if rel not in rendered and table.num_rows
+    ]
+    table = pa.concat_tables(kept) if kept else dataset_schema().empty_table()
+    inventory = build_inventory(
+        scanned, results, groups, table, [*notes, *render_notes], options
     )
-    for position in np.flatnonzero([source in (None, "name") for source in sources]):
-        folder = folders[position]
-        found = _folder_model(folder, models[position], configs, data_models)
-        if found is not None:
-            models[position] = found
-            quants[position] = quants[position] or quantization_from_text(found)
-        config = configs.get(folder) or {}
-        quants[position] = quants[position] or config.get("quantization")
-        backends[position] = backends[position] or config.get("backend")
-    frame["model"], frame["quantization"] = models, quants
-    frame["backend"] = backends
-    return frame
+    return finalize(table), inventory
 
 
-def _per_file(column: pd.Series, function: object) -> np.ndarray:
-    """``function`` of each row's file, computed once per distinct file."""
-    codes, uniques = pd.factorize(column.astype(str))
-    mapped = np.array([function(value) for value in uniques], dtype=object)  # type: ignore[operator]
-    return mapped[codes] if len(uniques) else np.array([], dtype=object)
+def _folder(rel: str) -> str:
+    return str(PurePosixPath(rel).parent)
 
 
-def _objects(column: pd.Series) -> np.ndarray:
-    """A writable object array with None (not NaN) for missing values."""
-    values = column.astype(object).to_numpy(copy=True)
-    values[pd.isna(values)] = None
-    return values
+def _data_models(tables: dict[str, pa.Table]) -> dict[str, set[str]]:
+    """Model names written inside the data, per folder (before any row is dropped)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for rel, table in tables.items():
+        written = table.filter(pc.equal(table[MODEL_SOURCE], "data"))["model"]
+        models = pc.unique(written.cast(pa.string())).to_pylist()
+        found[_folder(rel)].update(model for model in models if model)
+    return found
 
 
-def _folder_model(
-    folder: str,
-    current: object,
-    configs: dict[str, dict[str, object]],
+def _fill_from_folder(
+    rel: str,
+    table: pa.Table,
+    config: Context | None,
+    data_models: dict[str, set[str]],
+) -> pa.Table:
+    """Give rows whose model did not come from their own data the folder's model.
+
+    A folder's configuration file names the model of its runs; a model spelled
+    in a file name (``gemma3``) becomes the folder's model written in the data
+    (``gemma3:latest``) when exactly one matches.
+    """
+    source = table[MODEL_SOURCE].cast(pa.string())
+    open_rows = pc.fill_null(pc.equal(source, "name"), True)
+    if not pc.any(open_rows).as_py():
+        return table
+    model = table["model"].cast(pa.string())
+    replacement = _model_for(rel, model, open_rows, config, data_models)
+    if replacement is not None:
+        model = pc.if_else(open_rows, replacement, model)
+    columns = {"model": model}
+    for name in ("quantization", "backend"):
+        column = table[name].cast(pa.string())
+        fallback = (config or {}).get(name)
+        if name == "quantization" and replacement is not None:
+            fallback = quantization_from_text(replacement) or fallback
+        if fallback:
+            empty = pc.and_(open_rows, pc.is_null(column))
+            columns[name] = pc.if_else(empty, str(fallback), column)
+    for name, column in columns.items():
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, name, pc.dictionary_encode(column))
+    return table
+
+
+def _model_for(
+    rel: str,
+    model: pa.ChunkedArray,
+    open_rows: pa.ChunkedArray,
+    config: Context | None,
     data_models: dict[str, set[str]],
 ) -> str | None:
-    config_model = (configs.get(folder) or {}).get("model")
-    if config_model and current is None:
-        return str(config_model)
-    if isinstance(current, str):
-        key = model_key(current)
-        matches = [m for m in data_models.get(folder, ()) if model_key(m) == key]
-        if len(matches) == 1:
-            return matches[0]
-    return None
+    current = pc.unique(model.filter(open_rows)).to_pylist()
+    if current == [None] and config and config.get("model"):
+        return str(config["model"])
+    named = [value for value in current if value]
+    if len(named) != 1:
+        return None
+    key = model_key(named[0])
+    matches = [m for m in data_models.get(_folder(rel), ()) if model_key(m) == key]
+    return matches[0] if len(matches) == 1 else None
 
 
-def finalize(frame: pd.DataFrame) -> pd.DataFrame:
+def finalize(data: pa.Table | pd.DataFrame) -> pd.DataFrame:
     """The public frame: ``DATASET_COLUMNS`` in order, repeated text categorical."""
-    frame = frame.reset_index(drop=True)
+    if isinstance(data, pa.Table):
+        data = data.select(
+            [name for name in DATASET_COLUMNS if name in data.schema.names]
+        )
+        frame = data.to_pandas(self_destruct=True, split_blocks=True)
+    else:
+        frame = data.reset_index(drop=True)
     columns: dict[str, pd.Series] = {}
     for name, (kind, _meaning) in DATASET_COLUMNS.items():
         column = frame[name] if name in frame else pd.Series([None] * len(frame))
@@ -160,6 +164,8 @@ def finalize(frame: pd.DataFrame) -> pd.DataFrame:
             columns[name] = pd.to_numeric(column, errors="coerce").astype("float64")
         elif name in CATEGORICAL:
             columns[name] = column.astype("category")
+        elif pd.api.types.is_string_dtype(column.dtype):
+            columns[name] = column
         else:
             columns[name] = column.astype("string")
     return pd.DataFrame(columns)

@@ -40,8 +40,6 @@ def sniff_delimiter(text: str, kind: str) -> str:
         width, count = Counter(widths).most_common(1)[0]
         if width > 1 and count > best_score:
             best, best_score = delimiter, count
-    if best_score == 0:
-        raise Unusable("no table or metrics found (no delimiter splits the lines)")
     return best
 
 
@@ -55,6 +53,10 @@ def read_csv(
         raise Unusable("no table or metrics found")
     if all(not table.rows for table in tables):
         raise Unusable("no data rows (header only)")
+    if all(len(table.header) == 1 for table in tables) and not any(
+        _is_data_row(row) for table in tables for row in table.rows
+    ):
+        raise Unusable("no table or metrics found (one column of text)")
     for table in tables:
         _note(table, report)
         yield from records_from_table(table, rel, base, delimiter)
@@ -85,7 +87,7 @@ def _tables(text: str, delimiter: str) -> Iterator[Table]:
     try:
         current: Table | None = None
         for block in _blocks(text, delimiter):
-            first_row, first_line = block[0]
+            first_row = block[0][0]
             if current is not None and _continues(current, first_row):
                 _extend(current, block)
                 continue

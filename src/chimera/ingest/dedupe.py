@@ -1,6 +1,6 @@
 """Counting each measurement once, however many files repeat it.
 
-Three rules, applied in order:
+Three rules, applied in order (the third lives in ``renderings``):
 
 1. **Byte-identical files** (same SHA-256) are read once: the first path in
    sorted order is ingested, the others are listed as duplicates.
@@ -25,18 +25,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from chimera.ingest.inventory import DuplicateGroup, RecordDuplicate
 from chimera.ingest.scan import FileEntry
-from chimera.ingest.units import parse_number
 
 _TYPE_RANK = {"csv": 0, "tsv": 0, "jsonl": 1, "json": 2, "md": 3, "txt": 4}
-_STRUCTURED = frozenset({"csv", "tsv", "json", "jsonl"})
-_RENDERED = frozenset({"md", "txt"})
-_RENDERING_SHARE = 0.9
-_RENDERING_MIN_VALUES = 5
 
 
 def byte_duplicates(files: list[FileEntry]) -> list[DuplicateGroup]:
@@ -86,12 +81,12 @@ class Fingerprint:
 
 def repeated_records(
     prints: list[Fingerprint], records_per_file: dict[str, int], kinds: dict[str, str]
-) -> tuple[list[tuple[str, str]], list[RecordDuplicate]]:
-    """(record_id, prefix) pairs to drop, and what the inventory says about them."""
+) -> tuple[dict[str, list[tuple[str, str]]], list[RecordDuplicate]]:
+    """Per file, the (record_id, prefix) pairs to drop; and the inventory's note."""
     groups: dict[str, list[Fingerprint]] = defaultdict(list)
     for fingerprint in prints:
         groups[fingerprint.digest].append(fingerprint)
-    drops: dict[tuple[str, str], str] = {}
+    drops: dict[tuple[str, str, str], str] = {}
     for members in groups.values():
         if len({member.rel for member in members}) < 2:
             continue
@@ -100,9 +95,13 @@ def repeated_records(
         keeper = min(members, key=lambda m: _rank(m, records_per_file, kinds))
         for member in members:
             if member.rel != keeper.rel and _related(member.rel, keeper.rel):
-                drops.setdefault((member.record_id, member.prefix), keeper.rel)
+                key = (member.rel, member.record_id, member.prefix)
+                drops.setdefault(key, keeper.rel)
     kept = _outermost(drops)
-    return list(kept), _summaries(kept)
+    per_file: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for rel, record_id, prefix in kept:
+        per_file[rel].append((record_id, prefix))
+    return dict(per_file), _summaries(kept)
 
 
 def _rank(
@@ -122,106 +121,45 @@ def _related(one: str, other: str) -> bool:
     return first == second or first in second.parents or second in first.parents
 
 
-def _outermost(drops: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+Drop = tuple[str, str, str]  # (file, record id, name prefix; "" = whole record)
+
+
+def _outermost(drops: dict[Drop, str]) -> dict[Drop, str]:
     """A dropped object inside an already dropped one needs no entry of its own."""
-    kept: dict[tuple[str, str], str] = {}
-    for (record_id, prefix), keeper in sorted(drops.items()):
+    kept: dict[Drop, str] = {}
+    for (rel, record_id, prefix), keeper in sorted(drops.items()):
         covered = any(
             other_id == record_id
             and (other_prefix == "" or prefix.startswith(other_prefix + "."))
-            for other_id, other_prefix in kept
+            for _rel, other_id, other_prefix in kept
         )
         if not covered:
-            kept[(record_id, prefix)] = keeper
+            kept[(rel, record_id, prefix)] = keeper
     return kept
 
 
-def _summaries(drops: dict[tuple[str, str], str]) -> list[RecordDuplicate]:
+def _summaries(drops: dict[Drop, str]) -> list[RecordDuplicate]:
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    for (record_id, _prefix), keeper in drops.items():
-        counts[(record_id.split("#", 1)[0], keeper)] += 1
+    for (rel, _record_id, _prefix), keeper in drops.items():
+        counts[(rel, keeper)] += 1
     return [
         RecordDuplicate(path=path, duplicate_of=keeper, records=count, rule="record")
         for (path, keeper), count in sorted(counts.items())
     ]
 
 
-def drop_records(frame: pd.DataFrame, drops: list[tuple[str, str]]) -> pd.DataFrame:
-    """``frame`` without the rows of dropped records and nested objects."""
+def drop_records(table: pa.Table, drops: list[tuple[str, str]]) -> pa.Table:
+    """``table`` (one file's rows) without dropped records and nested objects."""
     if not drops:
-        return frame
-    whole = {record_id for record_id, prefix in drops if prefix == ""}
-    mask = frame["record_id"].isin(whole).to_numpy(dtype=bool, copy=True)
-    nested = [(record_id, prefix) for record_id, prefix in drops if prefix]
-    if nested:
-        record_ids = frame["record_id"].astype(str)
-        names = frame["original_name"].astype(str)
-        for record_id, prefix in nested:
-            in_record = (record_ids == record_id).to_numpy(dtype=bool)
-            mask |= in_record & names.str.startswith(prefix + ".").to_numpy(dtype=bool)
-    return frame.loc[~mask]
-
-
-def renderings(
-    frame: pd.DataFrame, kinds: dict[str, str]
-) -> tuple[set[str], list[RecordDuplicate]]:
-    """Markdown / text files that repeat the numbers of their folder's data files."""
-    folders: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for rel, kind in kinds.items():
-        group = "structured" if kind in _STRUCTURED else "rendered" if kind in _RENDERED else ""
-        if group:
-            folders[str(PurePosixPath(rel).parent)][group].append(rel)
-    dropped: set[str] = set()
-    notes: list[RecordDuplicate] = []
-    for members in folders.values():
-        if not members["structured"] or not members["rendered"]:
-            continue
-        pool = _numbers(frame, members["structured"])
-        if pool.size == 0:
-            continue
-        for rel in members["rendered"]:
-            if _is_rendering(frame, rel, pool):
-                dropped.add(rel)
-                source = ", ".join(sorted(members["structured"])[:3])
-                notes.append(
-                    RecordDuplicate(
-                        path=rel, duplicate_of=source, records=0, rule="rendering"
-                    )
-                )
-    return dropped, notes
-
-
-def _numbers(frame: pd.DataFrame, files: list[str]) -> np.ndarray:
-    texts = frame.loc[frame["source_file"].isin(files), "original_value"].dropna()
-    values = [_as_float(text) for text in texts.astype(str)]
-    return np.sort(np.array([v for v in values if v is not None], dtype=float))
-
-
-def _is_rendering(frame: pd.DataFrame, rel: str, pool: np.ndarray) -> bool:
-    """Most non-zero numbers of ``rel`` appear, as rounded, among ``pool``.
-
-    Zeros are no evidence (every file has some), so they are not counted.
-    """
-    texts = frame.loc[frame["source_file"] == rel, "original_value"].dropna().astype(str)
-    numbers = [text for text in texts if _as_float(text)]
-    if len(numbers) < _RENDERING_MIN_VALUES:
-        return False
-    matched = sum(1 for text in numbers if _matches(text, pool))
-    return matched >= _RENDERING_SHARE * len(numbers)
-
-
-def _matches(text: str, pool: np.ndarray) -> bool:
-    value = _as_float(text)
-    if value is None:
-        return False
-    token = text.strip().split()[0]
-    decimals = len(token.split(".", 1)[1].rstrip("%)")) if "." in token else 0
-    tolerance = 0.5 * 10.0**-decimals + 1e-9
-    position = int(np.searchsorted(pool, value))
-    near = pool[max(0, position - 1) : position + 1]
-    return bool(near.size) and bool(np.min(np.abs(near - value)) <= tolerance)
-
-
-def _as_float(text: str) -> float | None:
-    parsed = parse_number(text)
-    return parsed.value if parsed is not None else None
+        return table
+    record_ids = table["record_id"]
+    whole = [record_id for record_id, prefix in drops if prefix == ""]
+    mask = pc.is_in(record_ids, value_set=pa.array(whole, type=pa.string()))
+    names = table["original_name"].cast(pa.string())
+    for record_id, prefix in drops:
+        if prefix:
+            inside = pc.and_(
+                pc.equal(record_ids, record_id), pc.starts_with(names, prefix + ".")
+            )
+            mask = pc.or_(mask, inside)
+    return table.filter(pc.invert(pc.fill_null(mask, False)))

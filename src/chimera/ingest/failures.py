@@ -54,13 +54,14 @@ def failure_reason(cells: Iterable[tuple[str, str, object]]) -> str | None:
     """
     successes: dict[str, float] = {}
     attempts: dict[str, float] = {}
+    status: str | None = None
     for role, name, value in cells:
         if role == "error":
             message = _error_text(value)
             if message:
                 return message
-        elif role == "status" and _is_failed_status(value):
-            return f"marked failed ({name}={value})"
+        elif role == "status" and status is None and _is_failed_status(value):
+            status = f"marked failed ({name}={value})"
         number = _count(value)
         if number is None:
             continue
@@ -68,7 +69,7 @@ def failure_reason(cells: Iterable[tuple[str, str, object]]) -> str | None:
             successes[name] = number
         elif name in _ATTEMPT_COUNTS:
             attempts[name] = number
-    return _counter_reason(successes, attempts)
+    return status or _counter_reason(successes, attempts)
 
 
 def _error_text(value: object) -> str | None:
@@ -105,7 +106,9 @@ def _count(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _counter_reason(successes: dict[str, float], attempts: dict[str, float]) -> str | None:
+def _counter_reason(
+    successes: dict[str, float], attempts: dict[str, float]
+) -> str | None:
     """Zero successes out of a positive number of attempts: nothing was measured."""
     if not successes or any(value > 0 for value in successes.values()):
         return None

@@ -1,8 +1,10 @@
 """Gaps: what a reviewer of these results would miss.
 
-Computed from the finished dataset, so they describe what was actually ingested:
-runs with a throughput but no time to first token, configurations measured only
-once, settings recorded without a model name, failed runs, files that yielded no
+Computed from the finished dataset (with DuckDB over the Arrow table, so large
+datasets are grouped without copying them), so they describe what was actually
+ingested: runs with a throughput but no time to first token, configurations
+measured only once,
+settings recorded without a model name, failed runs, files that yielded no
 number, and telemetry that is absent (a telemetry table without rows, a run
 folder without results while its siblings have them, fields most records of a
 file carry but some lack).
@@ -10,122 +12,124 @@ file carry but some lack).
 
 from __future__ import annotations
 
-import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import PurePosixPath
 
+import duckdb
 import pandas as pd
 
 from chimera.ingest.inventory import FileIssue, Gaps
 from chimera.ingest.vocabulary import CONFIG_COLUMNS
 
-_RAW_METRICS = ("throughput_tok_s", "ttft_ms", "latency_ms", "e2e_latency_ms")
-_FIELD_CHECK_TYPES = frozenset({"csv", "tsv", "json", "jsonl"})
 _MAX_FILES = 20
-_INDEX = re.compile(r"\[\d+\]")
-_LINE = re.compile(r"^line \d+")
+_CONFIG = ", ".join(CONFIG_COLUMNS)
+_KEYS = f"model, quantization, backend, {_CONFIG}"
+
+_FILES = "SELECT DISTINCT source_file FROM m"
+_WITHOUT_TTFT = """
+    SELECT record_id, any_value(source_file) AS file FROM m
+    WHERE status <> 'failed' GROUP BY record_id
+    HAVING bool_or(metric = 'throughput_tok_s') AND NOT bool_or(metric = 'ttft_ms')
+"""
+_SINGLE_RUNS = f"""
+    WITH runs AS (
+        SELECT DISTINCT record_id, source_file, {_KEYS} FROM m
+        WHERE status <> 'failed' AND stat IS NULL
+          AND metric IN ('throughput_tok_s', 'ttft_ms', 'latency_ms', 'e2e_latency_ms')
+    ), sized AS (
+        SELECT source_file, count(*) OVER (PARTITION BY {_KEYS}) AS runs FROM runs
+    )
+    SELECT source_file AS file FROM sized WHERE runs = 1
+"""
+_WITHOUT_MODEL = f"""
+    SELECT DISTINCT record_id, source_file AS file FROM m
+    WHERE model IS NULL AND coalesce({_CONFIG}) IS NOT NULL
+"""
+_FAILED = """
+    SELECT source_file AS file, count(DISTINCT record_id) AS runs FROM m
+    WHERE status = 'failed' GROUP BY source_file ORDER BY source_file
+"""
+# Records of one kind only: rows of a table, or elements of one JSON array.
+_MISSING_FIELDS = """
+    WITH kinds AS (
+        SELECT source_file, record_id, original_name,
+               regexp_replace(regexp_replace(split_part(record_id, '#', 2),
+                   '\\[\\d+\\]', '[]', 'g'), '^line \\d+', 'line') AS kind
+        FROM m JOIN kinds USING (source_file)
+        WHERE status <> 'failed' AND source_type IN ('csv', 'tsv', 'json', 'jsonl')
+    ), totals AS (
+        SELECT source_file, kind, count(DISTINCT record_id) AS records
+        FROM kinds GROUP BY ALL HAVING records >= 2
+    ), present AS (
+        SELECT source_file, kind, original_name, count(DISTINCT record_id) AS seen
+        FROM kinds GROUP BY ALL
+    )
+    SELECT p.source_file AS file, p.original_name AS name, t.records, p.seen
+    FROM present p JOIN totals t USING (source_file, kind)
+    WHERE p.seen < t.records AND p.seen * 2 >= t.records
+    ORDER BY file, name
+"""
 
 
 def compute_gaps(
-    frame: pd.DataFrame,
+    connection: duckdb.DuckDBPyConnection,
     kinds: dict[str, str],
     files_without_metrics: list[str],
     telemetry_notes: list[FileIssue],
 ) -> Gaps:
-    """All gap counts for one ingested tree."""
+    """All gap counts for one ingested tree; table ``m`` holds the measurements."""
     gaps = Gaps(files_without_metrics=sorted(files_without_metrics))
-    if not frame.empty:
-        ok = frame[frame["status"].astype(str) != "failed"]
-        _throughput_without_ttft(ok, gaps)
-        _single_runs(ok, gaps)
-        _configs_without_model(frame, gaps)
-        _failed(frame, gaps)
-        telemetry_notes = [*telemetry_notes, *_missing_fields(ok, kinds)]
+    types = pd.DataFrame(
+        {"source_file": list(kinds), "source_type": list(kinds.values())},
+        columns=["source_file", "source_type"],
+    )
+    connection.register("kinds", types)
+    _fill(gaps, connection)
+    files = [str(row[0]) for row in connection.execute(_FILES).fetchall()]
     gaps.missing_telemetry = [
         *telemetry_notes,
-        *_empty_run_folders(frame, kinds),
+        *_missing_fields(connection),
+        *_empty_run_folders(files, kinds),
     ]
     return gaps
 
 
-def _metrics_per_record(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[["record_id", "source_file", "metric"]].astype(str).drop_duplicates()
-
-
-def _throughput_without_ttft(ok: pd.DataFrame, gaps: Gaps) -> None:
-    pairs = _metrics_per_record(ok)
-    with_tps = set(pairs.loc[pairs["metric"] == "throughput_tok_s", "record_id"])
-    with_ttft = set(pairs.loc[pairs["metric"] == "ttft_ms", "record_id"])
-    missing = with_tps - with_ttft
-    gaps.throughput_without_ttft = len(missing)
-    files = pairs.loc[pairs["record_id"].isin(missing), "source_file"]
-    gaps.throughput_without_ttft_files = sorted(set(files))[:_MAX_FILES]
-
-
-def _single_runs(ok: pd.DataFrame, gaps: Gaps) -> None:
-    """Configurations with exactly one raw measured run (no repetitions)."""
-    raw = ok[ok["stat"].isna() & ok["metric"].astype(str).isin(_RAW_METRICS)]
-    if raw.empty:
-        return
-    keys = ["model", "quantization", "backend", *CONFIG_COLUMNS]
-    runs = raw[["record_id", "source_file", *keys]].astype(str).drop_duplicates(
-        "record_id"
-    )
-    sizes = runs.groupby(keys, dropna=False)["record_id"].transform("size")
-    single = runs[sizes == 1]
+def _fill(gaps: Gaps, connection: duckdb.DuckDBPyConnection) -> None:
+    without_ttft = connection.execute(_WITHOUT_TTFT).fetchdf()
+    gaps.throughput_without_ttft = len(without_ttft)
+    gaps.throughput_without_ttft_files = _files(without_ttft)
+    single = connection.execute(_SINGLE_RUNS).fetchdf()
     gaps.single_runs = len(single)
-    gaps.single_run_files = sorted(set(single["source_file"]))[:_MAX_FILES]
+    gaps.single_run_files = _files(single)
+    unnamed = connection.execute(_WITHOUT_MODEL).fetchdf()
+    gaps.configs_without_model = len(unnamed)
+    gaps.configs_without_model_files = _files(unnamed)
+    failed = connection.execute(_FAILED).fetchdf()
+    pairs = zip(failed["file"], failed["runs"], strict=True)
+    gaps.failed_run_files = {str(file): int(runs) for file, runs in pairs}
+    gaps.failed_runs = sum(gaps.failed_run_files.values())
 
 
-def _configs_without_model(frame: pd.DataFrame, gaps: Gaps) -> None:
-    has_config = frame[list(CONFIG_COLUMNS)].notna().any(axis=1)
-    rows = frame[has_config & frame["model"].isna()]
-    records = rows[["record_id", "source_file"]].astype(str).drop_duplicates()
-    gaps.configs_without_model = len(records)
-    gaps.configs_without_model_files = sorted(set(records["source_file"]))[:_MAX_FILES]
+def _files(found: pd.DataFrame) -> list[str]:
+    return sorted({str(name) for name in found["file"]})[:_MAX_FILES]
 
 
-def _failed(frame: pd.DataFrame, gaps: Gaps) -> None:
-    failed = frame[frame["status"].astype(str) == "failed"]
-    records = failed[["record_id", "source_file"]].astype(str).drop_duplicates()
-    gaps.failed_runs = len(records)
-    counts = Counter(records["source_file"])
-    gaps.failed_run_files = dict(sorted(counts.items()))
-
-
-def _missing_fields(ok: pd.DataFrame, kinds: dict[str, str]) -> list[FileIssue]:
+def _missing_fields(connection: duckdb.DuckDBPyConnection) -> list[FileIssue]:
     """Fields most records of a file carry but some lack (e.g. a prompt-cache hit
     that drops ``prompt_eval_count``)."""
-    issues: list[FileIssue] = []
-    data = ok[ok["source_file"].astype(str).map(kinds).isin(_FIELD_CHECK_TYPES)]
-    pairs = data[["source_file", "record_id", "original_name"]].astype(str)
-    # Records of one kind only: rows of a table, or elements of one JSON array.
-    pairs["source_file"] = pairs["source_file"] + " " + pairs["record_id"].map(_kind)
-    for key, group in pairs.drop_duplicates().groupby("source_file"):
-        rel = str(key).rsplit(" ", 1)[0]
-        records = group["record_id"].nunique()
-        if records < 2:
-            continue
-        counts = group.groupby("original_name")["record_id"].nunique()
-        for name, present in counts.items():
-            if records / 2 <= present < records:
-                issues.append(
-                    FileIssue(
-                        path=str(rel),
-                        reason=f"{name} absent in {records - present} of {records} records",
-                    )
-                )
-    return issues
+    found = connection.execute(_MISSING_FIELDS).fetchdf()
+    return [
+        FileIssue(
+            path=str(row.file),
+            reason=f"{row.name} absent in {row.records - row.seen} "
+            f"of {row.records} records",
+        )
+        for row in found.itertuples(index=False)
+    ]
 
 
-def _kind(record_id: str) -> str:
-    locator = record_id.split("#", 1)[-1]
-    return _INDEX.sub("[]", _LINE.sub("line", locator))
-
-
-def _empty_run_folders(frame: pd.DataFrame, kinds: dict[str, str]) -> list[FileIssue]:
+def _empty_run_folders(files: list[str], kinds: dict[str, str]) -> list[FileIssue]:
     """Folders with files but no measurements, whose sibling folders have some."""
-    files = frame["source_file"].astype(str).unique()
     measured = {str(PurePosixPath(rel).parent) for rel in files}
     by_parent: dict[str, set[str]] = defaultdict(set)
     for rel in kinds:
@@ -141,7 +145,8 @@ def _empty_run_folders(frame: pd.DataFrame, kinds: dict[str, str]) -> list[FileI
                 issues.append(
                     FileIssue(
                         path=folder,
-                        reason="run folder without results (its sibling folders have some)",
+                        reason="run folder without results "
+                        "(its sibling folders have some)",
                     )
                 )
     return issues

@@ -7,10 +7,10 @@ dataset, so the inventory and the dataset always agree.
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime
 
-import pandas as pd
+import duckdb
+import pyarrow as pa
 
 from chimera.ingest.fileresult import FileResult
 from chimera.ingest.gaps import compute_gaps
@@ -35,11 +35,24 @@ def build_inventory(
     scanned: ScanResult,
     results: list[FileResult],
     groups: list[DuplicateGroup],
-    dataset: pd.DataFrame,
+    dataset: pa.Table,
     record_duplicates: list[RecordDuplicate],
     options: IngestOptions,
 ) -> Inventory:
-    """The complete inventory of one ingestion."""
+    """The complete inventory of one ingestion (``dataset``: all measurements)."""
+    with duckdb.connect() as connection:
+        connection.register("m", dataset)
+        return _build(scanned, results, groups, connection, record_duplicates, options)
+
+
+def _build(
+    scanned: ScanResult,
+    results: list[FileResult],
+    groups: list[DuplicateGroup],
+    connection: duckdb.DuckDBPyConnection,
+    record_duplicates: list[RecordDuplicate],
+    options: IngestOptions,
+) -> Inventory:
     inventory = Inventory(root=str(scanned.root))
     _counts(inventory, scanned)
     inventory.coverage = _coverage(scanned, options.expected_dirs)
@@ -48,9 +61,11 @@ def build_inventory(
     inventory.skipped = list(scanned.skipped)
     _issues(inventory, results)
     _data_times(inventory, results)
-    _dataset_facts(inventory, dataset)
+    per_file = _dataset_facts(inventory, connection)
     copies = {path: group.paths[0] for group in groups for path in group.paths[1:]}
-    inventory.files = _file_infos(scanned.files, results, dataset, copies, record_duplicates)
+    inventory.files = _file_infos(
+        scanned.files, results, per_file, copies, record_duplicates
+    )
     kinds = {entry.rel: entry.kind for entry in scanned.files}
     no_metrics = [info.path for info in inventory.files if info.status == "no_metrics"]
     telemetry = [
@@ -58,7 +73,7 @@ def build_inventory(
         for result in results
         for reason in result.report.missing_telemetry
     ]
-    inventory.gaps = compute_gaps(dataset, kinds, no_metrics, telemetry)
+    inventory.gaps = compute_gaps(connection, kinds, no_metrics, telemetry)
     return inventory
 
 
@@ -114,11 +129,17 @@ def _issues(inventory: Inventory, results: list[FileResult]) -> None:
         report = result.report
         if report.unusable:
             issue = FileIssue(path=report.rel, reason=report.unusable)
-            target = inventory.skipped if report.unusable.startswith(_NOT_READ) else inventory.unusable
+            target = (
+                inventory.skipped
+                if report.unusable.startswith(_NOT_READ)
+                else inventory.unusable
+            )
             target.append(issue)
         elif report.partial:
             inventory.unusable.append(FileIssue(path=report.rel, reason=report.partial))
-        inventory.notes.extend(FileIssue(path=report.rel, reason=note) for note in report.notes)
+        inventory.notes.extend(
+            FileIssue(path=report.rel, reason=note) for note in report.notes
+        )
 
 
 def _data_times(inventory: Inventory, results: list[FileResult]) -> None:
@@ -130,30 +151,48 @@ def _data_times(inventory: Inventory, results: list[FileResult]) -> None:
         inventory.data_time_latest = max(lasts)[1]
 
 
-def _dataset_facts(inventory: Inventory, dataset: pd.DataFrame) -> None:
-    inventory.measurements = len(dataset)
-    inventory.records = int(dataset["record_id"].nunique()) if len(dataset) else 0
-    models = dataset["model"].dropna().astype(str)
-    inventory.models = [name for name, _ in Counter(models).most_common()]
+_PER_FILE = """
+    SELECT source_file, count(*) AS measurements, count(DISTINCT record_id) AS records,
+           count(DISTINCT CASE WHEN status = 'failed' THEN record_id END) AS failed
+    FROM m GROUP BY source_file
+"""
+_MODELS = """
+    SELECT model, count(*) AS n FROM m WHERE model IS NOT NULL
+    GROUP BY model ORDER BY n DESC, model
+"""
+
+
+def _dataset_facts(
+    inventory: Inventory, connection: duckdb.DuckDBPyConnection
+) -> dict[str, tuple[int, int, int]]:
+    """Totals and models into ``inventory``; per file (rows, records, failed)."""
+    rows, records = connection.execute(
+        "SELECT count(*), count(DISTINCT record_id) FROM m"
+    ).fetchone() or (0, 0)
+    inventory.measurements, inventory.records = int(rows), int(records)
+    inventory.models = [
+        str(model) for model, _ in connection.execute(_MODELS).fetchall()
+    ]
+    return {
+        str(rel): (int(count), int(runs), int(failed))
+        for rel, count, runs, failed in connection.execute(_PER_FILE).fetchall()
+    }
 
 
 def _file_infos(
     files: list[FileEntry],
     results: list[FileResult],
-    dataset: pd.DataFrame,
+    per_file: dict[str, tuple[int, int, int]],
     copies: dict[str, str],
     record_duplicates: list[RecordDuplicate],
 ) -> list[FileEntryInfo]:
     by_rel = {result.report.rel: result for result in results}
-    rows = dataset.groupby("source_file", observed=True).size().to_dict()
-    records = dataset.groupby("source_file", observed=True)["record_id"].nunique().to_dict()
-    failed_rows = dataset[dataset["status"].astype(str) == "failed"]
-    failed = failed_rows.groupby("source_file", observed=True)["record_id"].nunique().to_dict()
     repeated = {item.path for item in record_duplicates}
     infos: list[FileEntryInfo] = []
     for entry in files:
         result = by_rel.get(entry.rel)
-        status, reason = _status(entry, result, rows.get(entry.rel, 0), copies, repeated)
+        rows, records, failed = per_file.get(entry.rel, (0, 0, 0))
+        status, reason = _status(entry, result, rows, copies, repeated)
         infos.append(
             FileEntryInfo(
                 path=entry.rel,
@@ -162,9 +201,9 @@ def _file_infos(
                 bytes=entry.size,
                 mtime=_utc(entry.mtime),
                 status=status,
-                records=int(records.get(entry.rel, 0)),
-                measurements=int(rows.get(entry.rel, 0)),
-                failed_records=int(failed.get(entry.rel, 0)),
+                records=records,
+                measurements=rows,
+                failed_records=failed,
                 reason=reason,
             )
         )

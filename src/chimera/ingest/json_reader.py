@@ -23,7 +23,9 @@ _DECODER = json.JSONDecoder()
 TRUNCATED = "truncated JSON (unexpected end of data)"
 
 
-def read_json(text: str, walker: JsonWalker, report: FileReport) -> Iterator[FlatRecord]:
+def read_json(
+    text: str, walker: JsonWalker, report: FileReport
+) -> Iterator[FlatRecord]:
     """Records of a ``.json`` file (falls back to JSON Lines when it is one)."""
     try:
         document = json.loads(text)
@@ -89,7 +91,9 @@ def _truncated_or_invalid(
     text: str, error: json.JSONDecodeError, walker: JsonWalker, report: FileReport
 ) -> Iterator[FlatRecord]:
     stripped = text.rstrip()
-    truncated = error.msg.startswith("Unterminated string") or error.pos >= len(stripped)
+    truncated = error.msg.startswith("Unterminated string") or error.pos >= len(
+        stripped
+    )
     if not truncated:
         raise Unusable(
             f"invalid JSON ({error.msg} at line {error.lineno} column {error.colno})"

@@ -20,7 +20,7 @@ from numbers import Real
 from chimera.ingest.failures import failure_reason
 from chimera.ingest.records import Cell, FlatRecord, absorb
 from chimera.ingest.rows import RecordContext
-from chimera.ingest.vocabulary import classify
+from chimera.ingest.vocabulary import CONFIG_PARENTS, classify, normalize
 
 _UNIT_KEYS = ("unit", "units")
 
@@ -128,6 +128,18 @@ class JsonWalker:
                 absorb(context, info, value)
                 self._remember(context)
             cells.append(self._cell(node, key, value, node.jpath, unit))
+        for child in node.children:
+            if (
+                not child.root
+                and child.keys[-1:]
+                and normalize(child.keys[-1]) in CONFIG_PARENTS
+            ):
+                # Settings beside the runs ({"options": {...}, "results": [...]})
+                # describe every run in this object.
+                for key, value in child.scalars:
+                    absorb(
+                        context, classify(key, child.keys, self.config_context), value
+                    )
         for key, items in node.arrays:
             for index, item in enumerate(items):
                 locator = f"{node.jpath}.{key}[{index}]"
@@ -173,7 +185,8 @@ class JsonWalker:
         found.model = found.model or context.model
         found.backend = found.backend or context.backend
         if context.quantization and (
-            found.quantization is None or any(ch.isdigit() for ch in context.quantization)
+            found.quantization is None
+            or any(ch.isdigit() for ch in context.quantization)
         ):
             found.quantization = context.quantization
 

@@ -98,7 +98,8 @@ def _read_table(
         header, [], [], index + 1, parents=tuple(title for _, title in headings)
     )
     position, leftover = index + 2, ""
-    while position < len(lines) and "|" in lines[position]:
+    piped = lines[index + 1].lstrip().startswith("|")
+    while position < len(lines) and _is_row(lines, position, piped):
         cells, leftover = _split_row(lines[position], width)
         table.rows.append(cells)
         table.lines.append(position + 1)
@@ -106,6 +107,14 @@ def _read_table(
         if leftover:
             break
     return clean_rows(table), prefix, leftover, position
+
+
+def _is_row(lines: list[str], position: int, piped: bool) -> bool:
+    """A table row; not the header of the next table (its separator follows)."""
+    line = lines[position]
+    if "|" not in line or (piped and not line.lstrip().startswith("|")):
+        return False
+    return not (position + 1 < len(lines) and _SEPARATOR.match(lines[position + 1]))
 
 
 def _cells(line: str) -> list[str]:

@@ -55,11 +55,15 @@ _FAMILY = re.compile(
     r"nemotron|aya|solar|openchat|minicpm|glm|codegemma|moondream)",
     re.IGNORECASE,
 )
+# Words that describe a file's role, not the model it measured.
 _STEM_NOISE = frozenset(
-    "param params tuning summary baseline benchmark benchmarks bench runs run "
-    "results result report fixed metrics sweep data export profile raw test "
-    "tests output outputs stats quant".split()
-)
+    {
+        "param", "params", "tuning", "summary", "baseline", "benchmark",
+        "benchmarks", "bench", "runs", "run", "results", "result", "report",
+        "fixed", "metrics", "sweep", "data", "export", "profile", "raw", "test",
+        "tests", "output", "outputs", "stats", "quant",
+    }
+)  # fmt: skip
 _TIMESTAMP_TOKEN = re.compile(r"^\d{6,}(?:-\d{4,})?$")
 
 

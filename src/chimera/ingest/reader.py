@@ -43,7 +43,9 @@ def read_file(entry: FileEntry, options: IngestOptions) -> FileResult:
         return FileResult(report)
     if entry.too_large:
         limit = options.max_file_bytes / 1e6
-        report.unusable = f"too large ({entry.size / 1e6:,.1f} MB > {limit:,.1f} MB limit)"
+        report.unusable = (
+            f"too large ({entry.size / 1e6:,.1f} MB > {limit:,.1f} MB limit)"
+        )
         return FileResult(report)
     try:
         return _read(entry, options, report)
@@ -53,7 +55,7 @@ def read_file(entry: FileEntry, options: IngestOptions) -> FileResult:
         report.unusable = "permission denied"
     except OSError as error:
         report.unusable = f"unreadable ({error.strerror or error})"
-    except Exception as error:  # noqa: BLE001 - one bad file must not stop a tree
+    except Exception as error:
         logger.warning("could not read %s: %r", entry.rel, error, exc_info=True)
         report.unusable = f"could not be read ({type(error).__name__}: {error})"
     return FileResult(report)
@@ -141,6 +143,9 @@ def _result(report: FileReport, sink: RowSink, walker: JsonWalker) -> FileResult
         result.fingerprints = sink.fingerprints()
         result.failed_records = len(sink.failed_records)
     if sink.time_first and sink.time_last:
-        result.time_first = (sink.time_first.sortable.isoformat(), sink.time_first.display)
+        result.time_first = (
+            sink.time_first.sortable.isoformat(),
+            sink.time_first.display,
+        )
         result.time_last = (sink.time_last.sortable.isoformat(), sink.time_last.display)
     return result

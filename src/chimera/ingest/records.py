@@ -20,6 +20,7 @@ from chimera.ingest.failures import COUNTER_NAMES, failure_reason
 from chimera.ingest.names import config_from_name, quantization_from_text
 from chimera.ingest.rows import RecordContext, RowSink
 from chimera.ingest.timestamps import is_epoch, looks_like_datetime, parse_timestamp
+from chimera.ingest.tools import implied_unit
 from chimera.ingest.units import (
     DecimalMark,
     convert,
@@ -92,7 +93,12 @@ def interpret(record: FlatRecord, sink: RowSink) -> int:
     markers: list[tuple[str, str, object]] = []
     for cell in record.cells:
         info = classify(cell.key or cell.name, cell.parents, record.config_context)
-        _observe(record, sink, cell.value)
+        if cell.stat_hint == "sample" and info.role != "metric":
+            # An array of numbers is repeated measurements, whatever its name.
+            info = Field("metric", "", "sample", slug=info.slug)
+        value = cell.value
+        if type(value) is str and len(value) >= 16 and value[4:5] == "-":
+            _observe(record, sink, value)
         if info.role == "metric" and _epoch_time(info, cell.value, context):
             continue
         if info.role == "metric" or _is_temperature_reading(info, cell.value):
@@ -129,7 +135,9 @@ def _emit_all(
     added = 0
     for info, cell in metrics:
         decimal = record.decimals.get(cell.name, ".")
-        added += _emit(sink, record_index, info, cell, decimal, status, failure, context)
+        added += _emit(
+            sink, record_index, info, cell, decimal, status, failure, context
+        )
     if failure and not added and record.placeholder:
         first = record.cells[0] if record.cells else Cell("", None, record.record_id)
         sink.add_row(record_index(), first.locator, status="failed", error=failure)
@@ -148,9 +156,17 @@ def _emit(
     context: RecordContext,
 ) -> int:
     reading = _read(cell.value, decimal)
-    if reading is None or (reading.number is None and reading.reason is None and not failure):
+    if reading is None or (
+        reading.number is None and reading.reason is None and not failure
+    ):
         return 0
-    written = reading.unit or cell.unit_hint or info.unit or info.implied_unit
+    written = (
+        reading.unit
+        or cell.unit_hint
+        or info.unit
+        or implied_unit(context.backend, info.slug)
+        or info.implied_unit
+    )
     metric, unit, canonical = resolve_metric(info, written)
     metric = _refine(metric, context)
     value, reason = reading.number, reading.reason
@@ -177,7 +193,7 @@ def _emit(
 
 def _read(value: object, decimal: DecimalMark) -> _Reading | None:
     """A cell's number, unit and statistic word; None when it holds no number."""
-    if isinstance(value, bool) or isinstance(value, (dict, list)):
+    if isinstance(value, (bool, dict, list)):
         return None
     if value is None:
         return _Reading(None, None, None, None, None)
@@ -269,8 +285,13 @@ def _is_temperature_reading(info: Field, value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 5
 
 
+_NO_CONTEXT = frozenset({"text", "status", "error", "metric"})
+
+
 def absorb(context: RecordContext, info: Field, value: object) -> None:
     """Apply one non-measurement cell (model, setting, label) to ``context``."""
+    if info.role in _NO_CONTEXT:
+        return
     if value is None or value == "" or isinstance(value, (list, dict)):
         if info.role == "config_blob" and isinstance(value, dict):
             _absorb_blob(context, value)
@@ -280,7 +301,9 @@ def absorb(context: RecordContext, info: Field, value: object) -> None:
         context.model, context.model_source = text, "data"
     elif role == "model_hint" and context.model_source != "data":
         if context.model_source != "hint":
-            context.model = PurePosixPath(text.replace("\\", "/")).name.split(".gguf")[0]
+            context.model = PurePosixPath(text.replace("\\", "/")).name.split(".gguf")[
+                0
+            ]
             context.model_source = "hint"
         context.quantization = context.quantization or quantization_from_text(text)
     elif role == "quantization":
@@ -338,6 +361,10 @@ def _as_float(value: object) -> float | None:
         return None
     if isinstance(value, (int, float)):
         return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        pass
     parsed = parse_number(strip_markup(str(value)))
     return parsed.value if parsed is not None and not parsed.rest else None
 

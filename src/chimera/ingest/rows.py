@@ -34,7 +34,8 @@ _ARROW_TYPES = {"string": pa.string(), "double": pa.float64()}
 def dataset_schema() -> pa.Schema:
     """The dataset's Arrow schema (plus the internal model-source column)."""
     fields = [
-        pa.field(name, _ARROW_TYPES[kind]) for name, (kind, _) in DATASET_COLUMNS.items()
+        pa.field(name, _ARROW_TYPES[kind])
+        for name, (kind, _) in DATASET_COLUMNS.items()
     ]
     return pa.schema([*fields, pa.field(MODEL_SOURCE, pa.string())])
 

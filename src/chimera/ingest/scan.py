@@ -170,7 +170,9 @@ def _add_file(path: Path, rel: str, options: IngestOptions, result: ScanResult) 
         return
     if not stat.S_ISREG(info.st_mode):
         what = "FIFO" if stat.S_ISFIFO(info.st_mode) else "socket or device"
-        result.skipped.append(FileIssue(path=rel, reason=f"not a regular file ({what})"))
+        result.skipped.append(
+            FileIssue(path=rel, reason=f"not a regular file ({what})")
+        )
         return
     too_large = info.st_size > options.max_file_bytes
     result.files.append(

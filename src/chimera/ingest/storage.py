@@ -76,12 +76,14 @@ def load_dataset(
         result = ingest(path, options)
         return result.dataset, result.inventory
     if not path.exists():
-        raise IngestError(f"{path} does not exist", hint="pass a folder or a saved dataset")
+        raise IngestError(
+            f"{path} does not exist", hint="pass a folder or a saved dataset"
+        )
     suffix = path.suffix.lower()
     if suffix not in _FORMATS:
         raise UsageError(
             f"cannot read {path.name} as a dataset",
-            hint="pass an artifact folder, a .parquet or a .csv written by chimera ingest",
+            hint="pass an artifact folder, or a .parquet / .csv from chimera ingest",
         )
     sidecar = inventory_path(path)
     if not sidecar.exists():

@@ -58,9 +58,12 @@ def _coverage(inventory: Inventory) -> str:
     coverage = inventory.coverage
     if not coverage.expected:
         return ""
-    present = [f"{name}/ at {', '.join(paths[:2])}" for name, paths in coverage.present.items()]
+    present = [
+        f"{name}/ at {', '.join(paths[:2])}" for name, paths in coverage.present.items()
+    ]
     missing = ", ".join(f"{name}/" for name in coverage.missing) or "none"
-    return f"Expected directories present: {', '.join(present) or 'none'}; missing: {missing}"
+    shown = ", ".join(present) or "none"
+    return f"Expected directories present: {shown}; missing: {missing}"
 
 
 def _times(inventory: Inventory) -> str:
@@ -74,7 +77,9 @@ def _times(inventory: Inventory) -> str:
         if inventory.data_time_latest
         else "none found"
     )
-    return f"Latest file modified (UTC): {modified}; timestamps inside the data: {inside}"
+    return (
+        f"Latest file modified (UTC): {modified}; timestamps inside the data: {inside}"
+    )
 
 
 def _samples(inventory: Inventory, max_paths: int) -> list[str]:
@@ -97,10 +102,14 @@ def _problems(inventory: Inventory, max_paths: int) -> list[str]:
         )
     if inventory.record_duplicates:
         shown = [
-            f"{item.path} repeats {item.duplicate_of}" for item in inventory.record_duplicates
+            f"{item.path} repeats {item.duplicate_of}"
+            for item in inventory.record_duplicates
         ]
         lines.append("Repeated records counted once: " + _limited(shown, max_paths))
-    for title, issues in (("Unusable files", inventory.unusable), ("Skipped", inventory.skipped)):
+    for title, issues in (
+        ("Unusable files", inventory.unusable),
+        ("Skipped", inventory.skipped),
+    ):
         if issues:
             shown = [f"{issue.path} ({issue.reason})" for issue in issues]
             lines.append(f"{title} ({len(issues)}): " + _limited(shown, max_paths))

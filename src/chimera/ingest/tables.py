@@ -113,18 +113,24 @@ def records_from_table(
             if name or value
         ]
         yield FlatRecord(
-            f"{rel}#{locator}", cells, base, decimals=decimals, observe_times=observe_times
+            f"{rel}#{locator}",
+            cells,
+            base,
+            decimals=decimals,
+            observe_times=observe_times,
         )
 
 
 def _decimals(table: Table, delimiter: str) -> dict[str, DecimalMark]:
+    """Decimal commas anywhere make the whole table European: then a dot groups
+    thousands in every column (``1.024`` is 1024)."""
     if delimiter == ",":
         return {}
-    marks: dict[str, DecimalMark] = {}
-    for index, name in enumerate(table.header):
+    for index in range(len(table.header)):
         column = [row[index] for row in table.rows[:200]]
-        marks[name] = column_decimal_mark(column, delimiter)
-    return marks
+        if column_decimal_mark(column, delimiter) == ",":
+            return dict.fromkeys(table.header, ",")
+    return {}
 
 
 def _long_records(
@@ -143,7 +149,9 @@ def _long_records(
         unit = row[layout.unit] if layout.unit is not None else None
         for index, stat in layout.values.items():
             cells.append(
-                Cell(label, row[index], f"line {line}", table.parents, unit or None, stat)
+                Cell(
+                    label, row[index], f"line {line}", table.parents, unit or None, stat
+                )
             )
     # Every long table of a file describes the same run (AIPerf writes its
     # per-request and run-level tables into one export), so they share one id.

@@ -22,13 +22,16 @@ from chimera.ingest.vocabulary import Field, classify, normalize
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _LOG_PREFIX = re.compile(
-    r"^(?:\[[^\]]{0,80}\]\s*)+(?:-\s+)?"
+    r"^(?:\[[^\]]{0,80}\]\s*)+(?:- )?"
     r"|^\d{4}-\d{2}-\d{2}[ T][\d:.,]+\s*(?:[-|]\s*)?"
     r"(?:(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\s*[-:|]?\s*)?"
 )
+# "label: value", "label = value" or "label：value"; a plain colon must be followed
+# by a space, so model tags ("gemma2:9b") and URLs are not split.
 _KEY_VALUE = re.compile(
     r"^(?P<indent>[\t ]*)(?:[-*+•]\s+|\d+[.)]\s+)?"
-    r"(?P<label>[^:=：|{}\[\]]{1,80}?)\s*(?P<sep>:(?=\s|$)|[=：])\s*(?P<value>.*?)\s*$"
+    r"(?P<label>[^:=：|{}\[\]]{1,80}?)\s*(?P<sep>:(?=\s|$)|[=：])"
+    r"\s*(?P<value>.*?)\s*$"
 )
 _AGGREGATE = re.compile(r"^(?:average|mean|avg)\s+of\s+(?P<label>.+)$", re.IGNORECASE)
 _CONTEXT_ROLES = frozenset(

@@ -79,7 +79,7 @@ def _from_iso(text: str) -> Timestamp | None:
 
 def _from_parts(*parts: int) -> Timestamp | None:
     try:
-        moment = datetime(*parts)  # noqa: DTZ001 - naive as written
+        moment = datetime(*parts)
     except ValueError:
         return None
     return Timestamp(moment.isoformat(), moment, aware=False)

@@ -50,6 +50,21 @@ def detect_tool(rel: str, keys: Iterable[str], head: str) -> str | None:
     return None
 
 
+# Units a tool writes without naming them (Ollama durations are nanoseconds).
+_IMPLIED_UNITS: dict[str, dict[str, str]] = {
+    "ollama": dict.fromkeys(
+        ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration"),
+        "ns",
+    ),
+    "vllm": {"duration": "s"},
+}
+
+
+def implied_unit(tool: str | None, name: str) -> str | None:
+    """The unit ``tool`` uses for ``name`` when the data does not say it."""
+    return _IMPLIED_UNITS.get(tool or "", {}).get(name)
+
+
 def keys_in_head(kind: str, head: str) -> set[str]:
     """Field names visible in the first kilobytes: JSON keys or CSV headers."""
     if kind in ("json", "jsonl"):

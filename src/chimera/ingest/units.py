@@ -178,10 +178,10 @@ def _leading_unit(rest: str) -> tuple[str | None, str]:
     if match is None:
         return None, rest
     unit = match.group("paren") or match.group("word")
-    if unit_dimension(unit) is None and unit.lower() not in _UNIT_WORDS_OK:
+    known = unit_dimension(unit) is not None or unit.lower() in _UNIT_WORDS_OK
+    if not known and match.group("paren") is None:
         # A word that is no unit ("GPU", "runs") stays in the rest.
-        if match.group("paren") is None:
-            return None, rest
+        return None, rest
     return unit.strip(), match.group("rest")
 
 
@@ -198,10 +198,11 @@ def _to_float(token: str, decimal: DecimalMark) -> float | None:
         token = _comma_only(token, decimal)
         if token is None:
             return None
-    elif has_dot and token.count(".") > 1:
-        if not _grouped(token, "."):
+    elif has_dot and (token.count(".") > 1 or decimal == ","):
+        if _grouped(token, "."):
+            token = token.replace(".", "")
+        elif token.count(".") > 1:
             return None
-        token = token.replace(".", "")
     try:
         return float(token)
     except ValueError:

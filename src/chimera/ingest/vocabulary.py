@@ -15,6 +15,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from chimera.ingest.metric_names import (
+    PERCENTILE,
+    STAT_LEAVES,
+    by_dimension,
+    match_metric,
+    split_name,
+    stat_word,
+)
+from chimera.ingest.schema import CANONICAL_METRICS
+from chimera.ingest.units import convert, unit_dimension
+
 Role = Literal[
     "model", "model_hint", "quantization", "backend", "timestamp", "run",
     "status", "error", "config", "param", "config_blob", "metric", "text",
@@ -126,85 +137,8 @@ CONFIG_PARENTS = _names(
     "quantization_config metadata model backend call_kwargs forward_kwargs"
 )
 
-_STATS: dict[str, str] = {
-    **dict.fromkeys(_names("mean avg average overall_mean"), "mean"),
-    **dict.fromkeys(_names("median p50"), "p50"),
-    **dict.fromkeys(_names("std stdev stddev sd"), "std"),
-    **dict.fromkeys(_names("min minimum"), "min"),
-    **dict.fromkeys(_names("max maximum peak"), "max"),
-    "sum": "sum",
-    "count": "count",
-    "samples": "sample",
-    "values": "sample",
-}
-_STAT_ONLY = {**_STATS, "total": "sum"}
-_PERCENTILE = re.compile(r"^p\d{1,2}(?:\.\d+)?$|^p999$")
 # Leaves that only say "the value" or a statistic; the parent names the metric.
 _GENERIC_LEAVES = _names("value val mean avg median std stdev count total values")
-
-# Trailing name tokens -> the unit they spell (longest first).
-_UNIT_SUFFIXES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("tokens", "per", "second"), "tok/s"),
-    (("tokens", "per", "sec"), "tok/s"),
-    (("tokens", "per", "s"), "tok/s"),
-    (("tok", "per", "s"), "tok/s"),
-    (("requests", "per", "second"), "req/s"),
-    (("requests", "per", "s"), "req/s"),
-    (("tokens", "s"), "tok/s"),
-    (("tok", "s"), "tok/s"),
-    (("t", "s"), "tok/s"),
-    (("req", "s"), "req/s"),
-    (("ms",), "ms"),
-    (("msec",), "ms"),
-    (("s",), "s"),
-    (("sec",), "s"),
-    (("secs",), "s"),
-    (("seconds",), "s"),
-    (("us",), "us"),
-    (("ns",), "ns"),
-    (("mb",), "MB"),
-    (("gb",), "GB"),
-    (("kb",), "KB"),
-    (("mib",), "MiB"),
-    (("gib",), "GiB"),
-    (("bytes",), "bytes"),
-    (("pct",), "%"),
-    (("percent",), "%"),
-    (("w",), "W"),
-    (("ts",), "tok/s"),
-)
-
-# (pattern on the base name, canonical metric, unit the name implies).
-_METRIC_PATTERNS: tuple[tuple[re.Pattern[str], str, str | None], ...] = tuple(
-    (re.compile(pattern), metric, unit)
-    for pattern, metric, unit in (
-        (r"time_to_(first_output|second)_token|ttfb|inter_chunk", "", None),
-        (r"(^|_)ttft($|_)|time_to_first_token|first_token_(latency|time)", "ttft_ms", None),  # noqa: E501
-        (r"(^|_)itl($|_)|inter_token_latency", "itl_ms", None),
-        (r"(^|_)tpot($|_)|time_per_output_token|^per_token(_latency)?$", "tpot_ms", None),  # noqa: E501
-        (r"(^|_)e2el($|_)|e2e_latency|end_to_end_latency|^request_latency$", "e2e_latency_ms", None),  # noqa: E501
-        (r"^prompt_eval(_duration|_time)?$|^prefill(_latency|_time|_duration)?$", "prompt_eval_duration_ms", None),  # noqa: E501
-        (r"^(model_)?load(_model)?(_duration|_time|_latency)?$", "load_duration_ms", None),  # noqa: E501
-        (r"^eval(_duration|_time)?$|^decode(_latency|_time|_duration)?$", "eval_duration_ms", None),  # noqa: E501
-        (r"^(total_)?duration$|^benchmark_duration$|^total_time$|^wall(_time)?$", "total_duration_ms", None),  # noqa: E501
-        (r"^prompt_eval_count$|^(total_)?(prompt|input)_tokens$|^input_sequence_length$", "prompt_tokens", "tokens"),  # noqa: E501
-        (r"^eval_count$|^(total_)?(completion|output|generated)_tokens$|^tokens(_generated)?$|^num_tokens$|^(total_)?output_sequence_length$|^output_token_count$", "tokens_generated", "tokens"),  # noqa: E501
-        (r"^prompt_(eval_rate|throughput|tps)$|^(input|prefill)_throughput$|^prompt_eval_tokens", "prompt_throughput_tok_s", None),  # noqa: E501
-        (r"^total_token_throughput$", "total_throughput_tok_s", "tok/s"),
-        (r"throughput_per_user|^e2e_output_token_throughput$", "throughput_per_user_tok_s", "tokens/sec/user"),  # noqa: E501
-        (r"goodput", "goodput_req_s", "req/s"),
-        (r"^request_throughput$|^requests?$|^qps$|^rps$", "request_throughput_req_s", "req/s"),  # noqa: E501
-        (r"eval_rate|^(output|generation|decode)(_token)?_throughput$|^tokens$|^tok$|^token_throughput$|^tps$|^throughput$", "throughput_tok_s", None),  # noqa: E501
-        (r"memory|(^|_)mem($|_)|(^|_)v?ram($|_)|(^|_)rss($|_)|allocated|reserved", "memory_mb", None),  # noqa: E501
-        (r"gpu_(util|utilization|usage|load)|utilization_gpu", "gpu_utilization_pct", "%"),  # noqa: E501
-        (r"cpu_(percent|util|utilization|usage|load)", "cpu_utilization_pct", "%"),
-        (r"temperature|(^|_)temp(_c)?$", "temperature_c", "C"),
-        (r"^(gpu_)?power(_draw|_usage)?$|^watts$", "power_w", "W"),
-        (r"^completed$|^(total_)?request_count$|^num_requests$|^successful_requests$|^completed_requests$", "request_count", "count"),  # noqa: E501
-        (r"latency|(^|_)time$|^time_|_time_|elapsed", "latency_ms", None),
-    )
-)
-_RATE_WORDS = ("eval_rate", "throughput", "tokens", "tok", "tps")
 _SPLIT = re.compile(r"[^0-9a-zA-Z%]+")
 _PARENS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 
@@ -238,17 +172,17 @@ def classify(
         # optimum-benchmark's "stdev_" is the relative deviation in percent.
         slug = "_".join([*parent_keys[-2:], "cv_pct"])
         return Field("metric", "", "cv_pct", "%", slug=slug)
-    if (key in _GENERIC_LEAVES or _PERCENTILE.match(key)) and parent_keys:
+    if (key in _GENERIC_LEAVES or PERCENTILE.match(key)) and parent_keys:
         return _generic_leaf(key, written_unit, parent_keys)
     return _metric_or_config(key, written_unit, parent_keys)
 
 
 def _generic_leaf(key: str, unit: str | None, parents: list[str]) -> Field:
     """``decode.latency.mean``: the leaf is the statistic, the parents the metric."""
-    stat = None if key in ("value", "val") else _STAT_ONLY.get(key, key)
+    stat = None if key in ("value", "val") else STAT_LEAVES.get(key, key)
     base = "_".join(parents[-2:])
     slug = base if stat is None else f"{base}_{key}"
-    metric, implied = _match_metric(base, unit)
+    metric, implied = match_metric(base, unit)
     return Field("metric", metric, stat, unit, implied, slug=slug)
 
 
@@ -288,13 +222,11 @@ def _metric_or_config(key: str, written_unit: str | None, parents: list[str]) ->
     if key in _PARAMS or _PARAM_PATTERN.search(key):
         return Field("param", key, slug=key)
     tokens = key.split("_")
-    stat, tokens = _take_stat(tokens)
-    name_unit, tokens = _take_unit(tokens)
+    stat, name_unit, base = split_name(tokens)
     unit = written_unit or name_unit
-    base = "_".join(tokens)
     if is_temp_metric:
         return Field("metric", "temperature_c", stat, unit, "C", slug=key)
-    metric, implied = _match_metric(base, unit)
+    metric, implied = match_metric(base, unit)
     return Field("metric", metric, stat, unit, implied, slug=key)
 
 
@@ -303,58 +235,8 @@ def _hardware(parents: list[str]) -> bool:
     return any(word in parent for parent in parents for word in words)
 
 
-def _take_stat(tokens: list[str]) -> tuple[str | None, list[str]]:
-    """Split a statistic off either end: mean_ttft_ms, latency_p99, avg_ts."""
-    if len(tokens) > 1 and tokens[0] == "overall" and tokens[1] in _STATS:
-        tokens = tokens[1:]
-    if len(tokens) == 1 and tokens[0] in _STATS:
-        return _STATS[tokens[0]], []
-    first = tokens[0] if tokens else ""
-    stat = _STATS.get(first) or (first if _PERCENTILE.match(first) else None)
-    if stat is not None and len(tokens) > 1:
-        return stat, tokens[1:]
-    last = tokens[-1] if tokens else ""
-    # A trailing "count" names a metric of its own (eval_count), not a statistic.
-    stat = _STATS.get(last) if last not in ("count", "samples") else None
-    stat = stat or (last if _PERCENTILE.match(last) else None)
-    if stat is not None and len(tokens) > 1:
-        return stat, tokens[:-1]
-    return None, tokens
-
-
-def _take_unit(tokens: list[str]) -> tuple[str | None, list[str]]:
-    for suffix, unit in _UNIT_SUFFIXES:
-        size = len(suffix)
-        if suffix == ("ts",) and tokens != ["ts"]:
-            continue  # "ts" is tokens/s only in llama-bench's avg_ts, stddev_ts
-        if len(tokens) >= size and tuple(tokens[-size:]) == suffix:
-            rest = tokens[:-size]
-            if unit in ("tok/s", "req/s") and suffix[0] in ("tokens", "tok", "t"):
-                rest = [*rest, "tokens"] if rest else ["tokens"]
-            return unit, rest
-    return None, tokens
-
-
-def _match_metric(base: str, unit: str | None) -> tuple[str, str | None]:
-    """The canonical metric for ``base``; "" when only the slug can be trusted."""
-    if unit is not None and "/" in unit and base in ("", "tokens", "tok"):
-        return "throughput_tok_s", None
-    for pattern, metric, implied in _METRIC_PATTERNS:
-        if pattern.search(base):
-            if metric == "throughput_tok_s" and base == "throughput" and unit is None:
-                return metric, None
-            if metric == "throughput_tok_s" and implied is None:
-                implied = "tok/s" if any(w in base for w in _RATE_WORDS) else None
-            return metric, implied
-    if base == "" and unit is not None:
-        return "latency_ms", None
-    return "", None
-
-
 def _unit_in_parens(name: str) -> str | None:
     """The last parenthesised group of a header that reads as a unit."""
-    from chimera.ingest.units import unit_dimension
-
     found = None
     for match in _PARENS.finditer(name):
         group = (match.group(1) or match.group(2) or "").strip()
@@ -363,10 +245,6 @@ def _unit_in_parens(name: str) -> str | None:
     return found
 
 
-# Metrics a rate unit should not be re-labelled away from.
-_RATE_METRICS = frozenset(
-    {"prompt_throughput_tok_s", "total_throughput_tok_s", "throughput_per_user_tok_s"}
-)
 _UNITLESS_OK = frozenset({"tokens", "count", "%", "W", "C", "req/s", "tok/s"})
 
 
@@ -377,13 +255,10 @@ def resolve_metric(field: Field, unit: str | None) -> tuple[str, str | None, boo
     A canonical name promises a canonical unit: when the unit is unknown or does
     not fit the metric, the value keeps its slug and its unit as written.
     """
-    from chimera.ingest.schema import CANONICAL_METRICS
-    from chimera.ingest.units import convert, unit_dimension
-
     unit = unit or field.unit or field.implied_unit
     if field.stat in ("count", "cv_pct"):
         return field.slug, ("count" if field.stat == "count" else "%"), False
-    metric = _by_dimension(field.target, unit_dimension(unit))
+    metric = by_dimension(field.target, unit_dimension(unit))
     if not metric:
         return field.slug, unit, False
     canonical_unit = CANONICAL_METRICS[metric]
@@ -396,21 +271,12 @@ def resolve_metric(field: Field, unit: str | None) -> tuple[str, str | None, boo
     return metric, canonical_unit, True
 
 
-def _by_dimension(metric: str, dimension: str | None) -> str:
-    if dimension == "sample_rate":
-        return "throughput_samples_s"
-    if dimension == "tok_rate_user":
-        return "throughput_per_user_tok_s"
-    if dimension == "tok_rate" and metric not in _RATE_METRICS:
-        return "throughput_tok_s"
-    if dimension == "req_rate" and metric != "goodput_req_s":
-        return "request_throughput_req_s"
-    if dimension == "temp":
-        return "temperature_c"
-    return metric
-
-
-def stat_word(word: str) -> str | None:
-    """The statistic a trailing word names: "avg" -> mean, "peak" -> max."""
-    lowered = word.strip(" ,;:()").lower()
-    return _STATS.get(lowered) or (lowered if _PERCENTILE.match(lowered) else None)
+__all__ = [
+    "CONFIG_COLUMNS",
+    "CONFIG_PARENTS",
+    "Field",
+    "classify",
+    "normalize",
+    "resolve_metric",
+    "stat_word",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from matplotlib.ticker import FuncFormatter
 
 from chimera.analysis.digest import measured_rows
 
+_DRAWING = threading.Lock()
 MAX_BARS = 20
 LABEL_CHARS = 60
 _SHORT_NAMES = (("num_gpu=", "gpu="), ("num_ctx=", "ctx="), ("temperature=", "temp="))
@@ -41,7 +43,8 @@ def charts(dataset: pd.DataFrame, stage_ms: Mapping[str, float]) -> list[Chart]:
     """Throughput by config, the TTFT distribution, and this run's stage times."""
     rows = measured_rows(dataset)
     style = {"text.parse_math": False, "font.size": 8, "axes.titlesize": 10}
-    with mpl.rc_context(style):  # type: ignore[arg-type]
+    # rc_context changes process-wide settings: agents render one at a time.
+    with _DRAWING, mpl.rc_context(style):  # type: ignore[arg-type]
         return [
             _throughput_by_config(rows),
             _ttft_distribution(rows),

@@ -16,20 +16,19 @@ import duckdb
 import pandas as pd
 
 from chimera.errors import UsageError
-from chimera.ingest.inventory import Inventory
+from chimera.ingest.inventory import FileEntryInfo, Inventory
 
 
 def files_frame(inventory: Inventory) -> pd.DataFrame:
     """The inventory's per-file list as a frame."""
     rows = [info.model_dump() for info in inventory.files]
-    columns = list(type(inventory).model_fields["files"].annotation.__args__[0].model_fields)  # type: ignore[union-attr]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=list(FileEntryInfo.model_fields))
 
 
 def query(
     dataset: pd.DataFrame, sql: str, inventory: Inventory | None = None
 ) -> pd.DataFrame:
-    """Run ``sql`` against ``measurements`` (and ``files`` when an inventory is given)."""
+    """Run ``sql`` on ``measurements`` (and ``files`` when an inventory is given)."""
     connection = duckdb.connect()
     try:
         connection.register("measurements", _plain(dataset))
