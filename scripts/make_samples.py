@@ -193,13 +193,13 @@ def write_markdown(
         "llama.cpp engine, "
         f"{len(rows)} calls over {len(summaries)} configurations.",
         "",
-        "| Config | num_ctx | temperature | Runs | Throughput (tok/s) | TTFT (ms) "
-        "| Wall (ms) |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| Model | Config | num_ctx | temperature | Runs | Throughput (tok/s) "
+        "| TTFT (ms) | Wall (ms) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for s in summaries:
         lines.append(
-            f"| {s['config_name']} | {s['num_ctx'] or 'default'} "
+            f"| {MODEL} | {s['config_name']} | {s['num_ctx'] or 'default'} "
             f"| {s['temperature'] or 'default'} "
             f"| {s['runs']} | {s['mean_tokens_per_s']} | {s['mean_ttft_ms']} "
             f"| {s['mean_wall_ms']} |"

@@ -8,7 +8,7 @@ import pytest
 
 from chimera.agents.personas import builtin_personas, load_personas
 from chimera.agents.run_config import RunConfig, load_run_config
-from chimera.agents.scenarios import build_agents
+from chimera.agents.scenarios import CHIMERA_DEFAULT_OPTIONS, build_agents
 from chimera.errors import ConfigError, UsageError
 from chimera.options import ModelOptions
 
@@ -21,7 +21,10 @@ def test_baseline_vs_chimera_sends_no_options_for_the_baseline() -> None:
     assert baseline.persona.name == "DataCollector-9000"
     assert chimera.persona.name == "InsightAgent"
     assert baseline.sent_options().sent() == {}
-    assert chimera.sent_options().sent() == {"num_ctx": 1024, "temperature": 0.6}
+    assert chimera.sent_options().num_ctx == 1024
+    assert chimera.sent_options().temperature == 0.6
+    # What the user left unset comes from Chimera's tuned defaults.
+    assert chimera.sent_options().top_k == CHIMERA_DEFAULT_OPTIONS.top_k
     assert baseline.sent_options().described()["num_ctx"] == "default"
 
 
@@ -39,8 +42,9 @@ def test_hetero_applies_per_agent_options_on_top_of_shared_ones() -> None:
     a, b = build_agents(config, builtin_personas())
 
     assert (a.label, b.label) == ("Chimera Agent A", "Chimera Agent B")
-    assert a.sent_options().sent() == {"num_ctx": 2048, "num_gpu": 80}
-    assert b.sent_options().sent() == {"num_ctx": 2048, "num_gpu": 120}
+    defaults = CHIMERA_DEFAULT_OPTIONS.sent()
+    assert a.sent_options().sent() == {**defaults, "num_ctx": 2048, "num_gpu": 80}
+    assert b.sent_options().sent() == {**defaults, "num_ctx": 2048, "num_gpu": 120}
 
 
 def test_homo_gives_both_agents_the_same_options() -> None:
@@ -52,7 +56,8 @@ def test_homo_gives_both_agents_the_same_options() -> None:
         }
     )
     a, b = build_agents(config, builtin_personas())
-    assert a.sent_options() == b.sent_options() == ModelOptions(temperature=0.3)
+    expected = CHIMERA_DEFAULT_OPTIONS.merged(ModelOptions(temperature=0.3))
+    assert a.sent_options() == b.sent_options() == expected
 
 
 def test_each_agent_may_have_its_own_endpoint(tmp_path: Path) -> None:

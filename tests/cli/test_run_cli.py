@@ -153,7 +153,8 @@ def test_baseline_sends_no_options_and_chimera_sends_its_own(tmp_path: Path) -> 
     baseline, chimera = json.loads((out / "metrics.json").read_text())["agents"]
     assert baseline["options_sent"] == {}
     assert baseline["configuration"]["num_ctx"] == "default"
-    assert chimera["options_sent"] == {"num_ctx": 1024, "num_predict": 96}
+    assert chimera["options_sent"]["num_ctx"] == 1024
+    assert chimera["options_sent"]["num_predict"] == 96
 
 
 def test_refused_backend_is_one_line_and_exit_1(tmp_path: Path) -> None:

@@ -19,6 +19,19 @@ from chimera.errors import UsageError
 from chimera.options import ModelOptions
 
 
+# What a Chimera agent sends when the user tunes nothing: a window that holds the
+# facts digest, low temperature for factual reports, a repeat penalty against the
+# loops small models fall into, and a bounded answer. Baseline agents send nothing.
+CHIMERA_DEFAULT_OPTIONS = ModelOptions(
+    num_ctx=2048,
+    temperature=0.2,
+    top_p=0.9,
+    top_k=40,
+    repeat_penalty=1.15,
+    num_predict=384,
+)
+
+
 class Scenario(StrEnum):
     BASELINE_VS_CHIMERA = "baseline_vs_chimera"
     CHIMERA_HETERO = "chimera_hetero"
@@ -90,7 +103,10 @@ def _numbered(
 def _options_for(
     config: RunConfig, overrides: AgentOverrides, scenario: Scenario
 ) -> ModelOptions:
-    """Shared Chimera options, then the agent's own; homo ignores per-agent ones."""
+    """Shared Chimera options, then the agent's own; homo ignores per-agent ones.
+
+    Options the user leaves unset fall back to ``CHIMERA_DEFAULT_OPTIONS``.
+    """
     if scenario is Scenario.CHIMERA_HOMO:
-        return config.options
-    return config.options.merged(overrides.options)
+        return CHIMERA_DEFAULT_OPTIONS.merged(config.options)
+    return CHIMERA_DEFAULT_OPTIONS.merged(config.options).merged(overrides.options)

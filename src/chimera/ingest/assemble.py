@@ -31,8 +31,8 @@ from chimera.ingest.schema import DATASET_COLUMNS
 
 # Low-cardinality text columns are categorical in the returned frame.
 CATEGORICAL = (
-    "source_file", "model", "quantization", "backend", "params", "metric", "unit",
-    "original_name", "original_unit", "status", "error", "stat",
+    "source_file", "record_id", "model", "quantization", "backend", "params",
+    "metric", "unit", "original_name", "original_unit", "status", "error", "stat",
 )  # fmt: skip
 Context = dict[str, object]
 
@@ -50,9 +50,12 @@ def assemble(
         for result in results
         if result.table is not None and result.table.num_rows
     }
+    for result in results:
+        result.table = None  # the tables above are now the only reference
     data_models = _data_models(tables)
     records = {
-        rel: pc.count_distinct(t["record_id"]).as_py() for rel, t in tables.items()
+        rel: pc.count_distinct(t["record_id"].cast(pa.string())).as_py()
+        for rel, t in tables.items()
     }
     prints = [
         Fingerprint(result.report.rel, *fingerprint)
@@ -74,7 +77,9 @@ def assemble(
         for rel, table in tables.items()
         if rel not in rendered and table.num_rows
     ]
+    del tables
     table = pa.concat_tables(kept) if kept else dataset_schema().empty_table()
+    del kept
     inventory = build_inventory(
         scanned, results, groups, table, [*notes, *render_notes], options
     )
@@ -164,6 +169,9 @@ def finalize(data: pa.Table | pd.DataFrame) -> pd.DataFrame:
             columns[name] = pd.to_numeric(column, errors="coerce").astype("float64")
         elif name in CATEGORICAL:
             columns[name] = column.astype("category")
+        elif isinstance(column.dtype, pd.CategoricalDtype):
+            # Timestamps and locators sort and compare as text.
+            columns[name] = column.astype(object).astype("string")
         elif pd.api.types.is_string_dtype(column.dtype):
             columns[name] = column
         else:

@@ -152,7 +152,7 @@ def drop_records(table: pa.Table, drops: list[tuple[str, str]]) -> pa.Table:
     """``table`` (one file's rows) without dropped records and nested objects."""
     if not drops:
         return table
-    record_ids = table["record_id"]
+    record_ids = table["record_id"].cast(pa.string())
     whole = [record_id for record_id, prefix in drops if prefix == ""]
     mask = pc.is_in(record_ids, value_set=pa.array(whole, type=pa.string()))
     names = table["original_name"].cast(pa.string())

@@ -21,11 +21,13 @@ from chimera.ingest.vocabulary import CONFIG_COLUMNS
 
 # Internal column: where the model name came from ("data", "hint", "name").
 MODEL_SOURCE = "_model_source"
+# Columns whose values repeat (per file, per record or across the tree) are
+# dictionary encoded; only the value as written stays a plain string.
 _DICTIONARY = frozenset(
     {
-        "source_file", "model", "quantization", "backend", "params", "metric",
-        "unit", "original_name", "original_unit", "status", "error", "stat",
-        MODEL_SOURCE,
+        "source_file", "record_id", "locator", "model", "quantization", "backend",
+        "params", "metric", "unit", "original_name", "original_unit", "timestamp",
+        "status", "error", "stat", MODEL_SOURCE,
     }
 )  # fmt: skip
 _ARROW_TYPES = {"string": pa.string(), "double": pa.float64()}
