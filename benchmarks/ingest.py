@@ -1,15 +1,18 @@
 """Ingestion speed and memory: Chimera against naive pandas / json readers.
 
 Generates a synthetic artifact tree (default about 10,000 files and 1 GB of
-mixed CSV, JSON, JSON Lines and Markdown that look like real benchmark output:
-per-request rows with prompt and response text, vLLM-style results with
-per-request arrays, Ollama final responses, Markdown reports), then ingests it
+mixed CSV, JSON, JSON Lines and Markdown shaped like real LLM benchmark output,
+where generated text takes most of the bytes: per-request CSV rows with prompt
+and response text, vLLM ``--save-detailed`` results with per-request arrays and
+texts, Ollama final responses with their message, Markdown reports), then
+ingests it
 
 * with Chimera (``chimera.ingest.ingest``), and
 * with two naive baselines that read every file fully into memory, one by one:
   ``naive-sniff`` (``pandas.read_csv(sep=None)`` so semicolons and tabs work,
   ``json.load`` + ``pandas.json_normalize``, ``pandas.read_json(lines=True)``)
-  and ``naive-c`` (pandas' C parser with the delimiter taken from the extension).
+  and ``naive-c`` (pandas' C parser with the delimiter taken from the extension,
+  skipping lines it cannot split; it misreads the semicolon files).
 
 Each run happens in its own subprocess. Peak memory is the highest sum, over
 that process and its worker processes, of the proportional set size (PSS: shared
@@ -65,7 +68,7 @@ def _csv_file(rng: random.Random, rows: int, european: bool) -> str:
         cells = ["0" if failed else f"{n:.4f}".replace(".", dec) for n in numbers]
         cells.append("0" if failed else str(rng.randint(50, 900)))
         cells.append("connection refused" if failed else "")
-        text = _text(rng, 90).replace(sep, " ")
+        text = _text(rng, 350).replace(sep, " ")
         lines.append(
             sep.join(
                 [
@@ -107,9 +110,9 @@ def _json_file(rng: random.Random, requests: int) -> str:
         "output_lens": [rng.randint(50, 400) for _ in range(requests)],
         "ttfts": ttfts,
         "itls": [
-            [rng.uniform(0.004, 0.03) for _ in range(40)] for _ in range(requests)
+            [rng.uniform(0.004, 0.03) for _ in range(60)] for _ in range(requests)
         ],
-        "generated_texts": [_text(rng, 60) for _ in range(requests)],
+        "generated_texts": [_text(rng, 250) for _ in range(requests)],
         "errors": ["" for _ in range(requests)],
     }
     return json.dumps(document, indent=2)
@@ -123,7 +126,7 @@ def _jsonl_file(rng: random.Random, lines: int) -> str:
                 {
                     "model": rng.choice(MODELS),
                     "created_at": "2025-10-08T16:29:55.589333Z",
-                    "message": {"role": "assistant", "content": _text(rng, 120)},
+                    "message": {"role": "assistant", "content": _text(rng, 350)},
                     "done": True,
                     "total_duration": rng.randint(10**9, 9 * 10**9),
                     "load_duration": rng.randint(10**6, 10**8),
@@ -177,12 +180,12 @@ def generate(root: Path, scale: float, seed: int = 7) -> tuple[int, int]:
         )
         folder.mkdir(parents=True, exist_ok=True)
         if kind == "csv":
-            text = _csv_file(rng, 140, european=index % 7 == 0)
+            text = _csv_file(rng, 40, european=index % 7 == 0)
             name = f"results_{index}.csv"
         elif kind == "json":
-            text, name = _json_file(rng, 90), f"bench_{index}.json"
+            text, name = _json_file(rng, 40), f"bench_{index}.json"
         elif kind == "jsonl":
-            text, name = _jsonl_file(rng, 90), f"responses_{index}.jsonl"
+            text, name = _jsonl_file(rng, 40), f"responses_{index}.jsonl"
         else:
             text, name = _md_file(rng, 70), f"report_{index}.md"
         path = folder / name
@@ -202,7 +205,9 @@ def naive(root: Path, mode: str) -> int:
             if mode == "naive-sniff":
                 kept.append(pd.read_csv(path, sep=None, engine="python"))
             else:
-                kept.append(pd.read_csv(path, sep="\t" if suffix == ".tsv" else ","))
+                # Fast but blind: semicolon files come out wrong, bad lines dropped.
+                sep = "\t" if suffix == ".tsv" else ","
+                kept.append(pd.read_csv(path, sep=sep, on_bad_lines="skip"))
         elif suffix == ".json":
             with path.open(encoding="utf-8") as handle:
                 kept.append(pd.json_normalize(json.load(handle)))

@@ -148,3 +148,12 @@ def test_record_is_strict_json_with_every_call(make_outcome: OutcomeFactory) -> 
         outcome.facts_given
     )
     assert not re.search(r"\bNaN\b|Infinity", text)
+
+
+def test_record_carries_the_inventory_without_the_file_table(
+    make_outcome: OutcomeFactory,
+) -> None:
+    record = make_outcome().to_record()
+    assert record["inventory"]["totals"]["files"] == 5
+    assert record["inventory"]["by_type"]["csv"]["files"] == 2
+    assert "files" not in record["inventory"]

@@ -85,6 +85,7 @@ class AgentOutcome:
             "facts_total": len(self.digest.facts),
             "facts_given": [fact.id for fact in self.facts_given],
             "dataset_rows": self.dataset_rows,
+            "inventory": _inventory(self.inventory),
             "structured_answer": _dump(self.answer),
             "report_prose": _dump(self.prose),
             "unstructured": dict(self.unstructured),
@@ -92,6 +93,14 @@ class AgentOutcome:
         }
         strict: dict[str, Any] = strict_json(record)
         return strict
+
+
+def _inventory(inventory: Inventory | None) -> dict[str, Any] | None:
+    """The inventory the agent worked from, without its per-file table (which
+    grows with the tree; ``chimera ingest --json`` gives it whole)."""
+    if inventory is None:
+        return None
+    return inventory.model_dump(mode="json", exclude={"files"})
 
 
 def _dump(model: AnalysisAnswer | ReportProse | None) -> dict[str, Any] | None:

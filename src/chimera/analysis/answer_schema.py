@@ -159,10 +159,13 @@ def _citations(fact_ids: list[str]) -> dict[str, Any]:
 def parse_answer(text: str, shape: type[Answer]) -> Answer | None:
     """The answer as ``shape``, or None when it is not valid JSON of that shape.
 
-    Tolerates prose or a code fence around the JSON object.
+    Tolerates prose or a code fence around the JSON object, and raw line breaks
+    inside strings (models write them; strict JSON forbids them).
 
     >>> parse_answer('```json\\n{"executive_summary": "ok"}\\n```', ReportProse)
     ReportProse(executive_summary='ok', performance_commentary='')
+    >>> parse_answer('{"executive_summary": "two\\nlines"}', ReportProse)
+    ReportProse(executive_summary='two\\nlines', performance_commentary='')
     >>> parse_answer('{"executive_summary": ', ReportProse) is None
     True
     """
@@ -170,6 +173,6 @@ def parse_answer(text: str, shape: type[Answer]) -> Answer | None:
     if start < 0 or end <= start:
         return None
     try:
-        return shape.model_validate(json.loads(text[start : end + 1]))
+        return shape.model_validate(json.loads(text[start : end + 1], strict=False))
     except (json.JSONDecodeError, ValidationError):
         return None

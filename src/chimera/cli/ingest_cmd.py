@@ -14,7 +14,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from chimera.ingest import IngestOptions, IngestResult, Inventory, ingest, save_dataset
+from chimera.ingest import (
+    FileIssue,
+    IngestOptions,
+    IngestResult,
+    Inventory,
+    ingest,
+    save_dataset,
+)
 
 console = Console()
 
@@ -126,17 +133,17 @@ def _counts_table(inventory: Inventory) -> Table:
             )
             table.add_row(kind, f"{stats.files:,}", f"{stats.bytes:,}", latest)
     table.add_section()
-    for name, stats in sorted(inventory.by_top_dir.items()):
+    for name, folder in sorted(inventory.by_top_dir.items()):
         table.add_row(
             f"{name}/" if name != "." else "(root)",
-            f"{stats.files:,}",
-            f"{stats.bytes:,}",
+            f"{folder.files:,}",
+            f"{folder.bytes:,}",
             "",
         )
     return table
 
 
-def _issues_table(title: str, issues: list) -> None:  # type: ignore[type-arg]
+def _issues_table(title: str, issues: list[FileIssue]) -> None:
     if not issues:
         return
     table = Table(title=f"{title} ({len(issues)})", show_edge=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -51,7 +52,7 @@ def query_command(
         console.print(_table(frame, limit))
 
 
-def _table(frame, limit: int) -> Table:  # type: ignore[no-untyped-def]
+def _table(frame: pd.DataFrame, limit: int) -> Table:
     table = Table(show_edge=False)
     for column in frame.columns:
         table.add_column(str(column))

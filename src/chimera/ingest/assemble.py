@@ -83,7 +83,9 @@ def assemble(
     inventory = build_inventory(
         scanned, results, groups, table, [*notes, *render_notes], options
     )
-    return finalize(table), inventory
+    holder = [table]
+    del table  # finalize converts the only reference, freeing Arrow memory as it goes
+    return finalize(holder.pop()), inventory
 
 
 def _folder(rel: str) -> str:
@@ -156,24 +158,36 @@ def _model_for(
 def finalize(data: pa.Table | pd.DataFrame) -> pd.DataFrame:
     """The public frame: ``DATASET_COLUMNS`` in order, repeated text categorical."""
     if isinstance(data, pa.Table):
-        data = data.select(
-            [name for name in DATASET_COLUMNS if name in data.schema.names]
-        )
+        data = _arrow_columns(data)
         frame = data.to_pandas(self_destruct=True, split_blocks=True)
+        del data
+        pa.default_memory_pool().release_unused()
     else:
         frame = data.reset_index(drop=True)
     columns: dict[str, pd.Series] = {}
     for name, (kind, _meaning) in DATASET_COLUMNS.items():
         column = frame[name] if name in frame else pd.Series([None] * len(frame))
         if kind == "double":
-            columns[name] = pd.to_numeric(column, errors="coerce").astype("float64")
+            if column.dtype != "float64":
+                column = pd.to_numeric(column, errors="coerce").astype("float64")
         elif name in CATEGORICAL:
-            columns[name] = column.astype("category")
-        elif isinstance(column.dtype, pd.CategoricalDtype):
-            # Timestamps and locators sort and compare as text.
-            columns[name] = column.astype(object).astype("string")
-        elif pd.api.types.is_string_dtype(column.dtype):
-            columns[name] = column
-        else:
-            columns[name] = column.astype("string")
-    return pd.DataFrame(columns)
+            if not isinstance(column.dtype, pd.CategoricalDtype):
+                column = column.astype("category")
+        elif not pd.api.types.is_string_dtype(column.dtype) or isinstance(
+            column.dtype, pd.CategoricalDtype
+        ):
+            column = column.astype(object).astype("string")
+        columns[name] = column
+    return pd.DataFrame(columns, copy=False)
+
+
+def _arrow_columns(table: pa.Table) -> pa.Table:
+    """The dataset columns only; text that sorts (locator, timestamp) as strings."""
+    names = [name for name in DATASET_COLUMNS if name in table.schema.names]
+    table = table.select(names)
+    for name in names:
+        kind = DATASET_COLUMNS[name][0]
+        if kind == "string" and name not in CATEGORICAL:
+            index = table.schema.get_field_index(name)
+            table = table.set_column(index, name, table[name].cast(pa.string()))
+    return table

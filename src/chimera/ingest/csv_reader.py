@@ -24,14 +24,15 @@ from chimera.ingest.units import parse_number
 logger = logging.getLogger(__name__)
 
 _DELIMITERS = (",", ";", "\t", "|")
-_SNIFF_LINES = 60
+_SNIFF_LINES = 40
+_SNIFF_CHARS = 32768
 
 
 def sniff_delimiter(text: str, kind: str) -> str:
     """The delimiter that splits the first lines into the most equal-width rows."""
     if kind == "tsv":
         return "\t"
-    sample = text[:65536].splitlines()[:_SNIFF_LINES]
+    sample = text[:_SNIFF_CHARS].splitlines()[:_SNIFF_LINES]
     best, best_score = ",", 0
     for delimiter in _DELIMITERS:
         widths = [len(row) for row in csv.reader(sample, delimiter=delimiter) if row]

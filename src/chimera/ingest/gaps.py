@@ -133,9 +133,9 @@ def _empty_run_folders(files: list[str], kinds: dict[str, str]) -> list[FileIssu
     measured = {str(PurePosixPath(rel).parent) for rel in files}
     by_parent: dict[str, set[str]] = defaultdict(set)
     for rel in kinds:
-        folder = PurePosixPath(rel).parent
-        if str(folder) != ".":
-            by_parent[str(folder.parent)].add(str(folder))
+        parent = PurePosixPath(rel).parent
+        if str(parent) != ".":
+            by_parent[str(parent.parent)].add(str(parent))
     issues: list[FileIssue] = []
     for siblings in by_parent.values():
         if len(siblings) < 2 or not siblings & measured:

@@ -12,8 +12,9 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -65,7 +66,7 @@ def ingest(
     copies = {path for group in groups for path in group.paths[1:]}
     to_read = [entry for entry in scanned.files if entry.rel not in copies]
     scanned_at = time.perf_counter()
-    results = list(_read_all(to_read, options, progress))
+    results = _read_all(to_read, options, progress)
     read_at = time.perf_counter()
     dataset, inventory = assemble(scanned, results, groups, options)
     done = time.perf_counter()
@@ -87,7 +88,7 @@ def ingest(
 def _workers(entries: list[FileEntry], options: IngestOptions) -> int:
     if options.workers is not None:
         return options.workers
-    total = sum(entry.size for entry in entries)
+    total = sum(entry.size for entry in entries if not entry.too_large)
     if len(entries) < _PARALLEL_MIN_FILES and total < _PARALLEL_MIN_BYTES:
         return 1
     return max(1, min(os.cpu_count() or 1, _MAX_AUTO_WORKERS))
@@ -95,19 +96,41 @@ def _workers(entries: list[FileEntry], options: IngestOptions) -> int:
 
 def _read_all(
     entries: list[FileEntry], options: IngestOptions, progress: ProgressHook | None
-) -> Iterator[FileResult]:
-    workers = _workers(entries, options)
-    reader = partial(read_file, options=options)
+) -> list[FileResult]:
     notify = progress or (lambda done, total: None)
-    if workers <= 1:
-        for done, entry in enumerate(entries, start=1):
-            yield reader(entry)
-            notify(done, len(entries))
-        return
+    workers = _workers(entries, options)
+    if workers > 1:
+        try:
+            return _read_parallel(entries, options, workers, notify)
+        except BrokenProcessPool as error:
+            # E.g. a calling script that starts work at import time; reading in
+            # this process is slower but always works.
+            logger.warning("worker processes failed (%s); reading in-process", error)
+    results = []
+    for done, entry in enumerate(entries, start=1):
+        results.append(read_file(entry, options))
+        notify(done, len(entries))
+    return results
+
+
+def _read_parallel(
+    entries: list[FileEntry],
+    options: IngestOptions,
+    workers: int,
+    notify: ProgressHook,
+) -> list[FileResult]:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["chimera.ingest.reader"])
     chunk = max(1, min(64, len(entries) // (workers * 8) or 1))
+    reader = partial(_read_packed, options=options)
+    results = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for done, result in enumerate(pool.map(reader, entries, chunksize=chunk), 1):
-            yield result
+            results.append(result.unpack())
             notify(done, len(entries))
+    return results
+
+
+def _read_packed(entry: FileEntry, options: IngestOptions) -> FileResult:
+    """``read_file`` in a worker, its table packed for the trip back."""
+    return read_file(entry, options).pack()

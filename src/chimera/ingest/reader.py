@@ -126,7 +126,7 @@ def _result(report: FileReport, sink: RowSink, walker: JsonWalker) -> FileResult
             f"{len(walker.long_arrays)} numeric arrays longer than "
             f"{walker.max_samples} kept out of the rows (e.g. {shown})"
         )
-    directory_context = None
+    directory_context: dict[str, object] | None = None
     if walker.config_context:
         report.config_only = True
         found = walker.found_context

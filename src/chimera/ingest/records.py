@@ -97,7 +97,9 @@ def interpret(record: FlatRecord, sink: RowSink) -> int:
             # An array of numbers is repeated measurements, whatever its name.
             info = Field("metric", "", "sample", slug=info.slug)
         value = cell.value
-        if type(value) is str and len(value) >= 16 and value[4:5] == "-":
+        if info.role == "timestamp":
+            _observe_written_time(record, sink, value)
+        elif type(value) is str and len(value) >= 16 and value[4:5] == "-":
             _observe(record, sink, value)
         if info.role == "metric" and _epoch_time(info, cell.value, context):
             continue
@@ -108,8 +110,6 @@ def interpret(record: FlatRecord, sink: RowSink) -> int:
             continue
         if info.role in ("error", "status") or info.slug in COUNTER_NAMES:
             markers.append((info.role, info.slug, cell.value))
-        if info.role == "timestamp":
-            _observe_written_time(record, sink, cell.value)
         absorb(context, info, cell.value)
     failure = record.failure or failure_reason(markers)
     finish_context(context)
@@ -326,7 +326,8 @@ def absorb(context: RecordContext, info: Field, value: object) -> None:
         if not isinstance(value, str) or len(value) <= _MAX_PARAM_TEXT:
             context.params[info.target] = value
     elif role == "config_blob":
-        _absorb_blob(context, _json_object(text) or config_from_name(text))
+        blob: dict[str, object] = dict(_json_object(text) or config_from_name(text))
+        _absorb_blob(context, blob)
 
 
 def _absorb_config(context: RecordContext, info: Field, value: object) -> None:

@@ -23,7 +23,7 @@ from chimera.ingest.vocabulary import CONFIG_COLUMNS
 MODEL_SOURCE = "_model_source"
 # Columns whose values repeat (per file, per record or across the tree) are
 # dictionary encoded; only the value as written stays a plain string.
-_DICTIONARY = frozenset(
+DICTIONARY_COLUMNS = frozenset(
     {
         "source_file", "record_id", "locator", "model", "quantization", "backend",
         "params", "metric", "unit", "original_name", "original_unit", "timestamp",
@@ -176,7 +176,7 @@ class RowSink:
                 array = column.take(index)
             else:
                 array = pa.array(self._rows[name], type=schema_field.type)
-            if name in _DICTIONARY:
+            if name in DICTIONARY_COLUMNS:
                 array = array.dictionary_encode()
             arrays.append(array)
         return pa.Table.from_arrays(arrays, names=schema.names)

@@ -118,7 +118,7 @@ class LineExtractor:
     def _is_repeated_average(self, label: str) -> bool:
         """ "Average of eval rate" repeats the eval-rate lines already read."""
         match = _AGGREGATE.match(label)
-        return bool(match) and normalize(match.group("label")) in self.labels_seen
+        return match is not None and normalize(match.group("label")) in self.labels_seen
 
 
 def read_text(

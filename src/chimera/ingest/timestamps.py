@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 _ISO = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
@@ -47,6 +48,7 @@ def looks_like_datetime(text: str) -> bool:
     return len(text) >= 16 and text[4:5] == "-" and text[:4].isdigit()
 
 
+@lru_cache(maxsize=4096)
 def parse_timestamp(value: object, *, time_name: bool = False) -> Timestamp | None:
     """An ISO date-time string; with ``time_name`` also compact dates and epochs.
 
@@ -77,9 +79,11 @@ def _from_iso(text: str) -> Timestamp | None:
     return Timestamp(moment.isoformat(), utc, aware=True)
 
 
-def _from_parts(*parts: int) -> Timestamp | None:
+def _from_parts(
+    year: int, month: int, day: int, hour: int, minute: int, second: int
+) -> Timestamp | None:
     try:
-        moment = datetime(*parts)
+        moment = datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
     return Timestamp(moment.isoformat(), moment, aware=False)

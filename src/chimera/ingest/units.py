@@ -195,9 +195,10 @@ def _to_float(token: str, decimal: DecimalMark) -> float | None:
         else:
             token = token.replace(",", "")
     elif has_comma:
-        token = _comma_only(token, decimal)
-        if token is None:
+        normalized = _comma_only(token, decimal)
+        if normalized is None:
             return None
+        token = normalized
     elif has_dot and (token.count(".") > 1 or decimal == ","):
         if _grouped(token, "."):
             token = token.replace(".", "")

@@ -186,22 +186,25 @@ def _generic_leaf(key: str, unit: str | None, parents: list[str]) -> Field:
     return Field("metric", metric, stat, unit, implied, slug=slug)
 
 
+_IDENTITY: tuple[tuple[frozenset[str], Role], ...] = (
+    (_MODEL, "model"),
+    (_MODEL_HINT, "model_hint"),
+    (_QUANT, "quantization"),
+    (_BACKEND, "backend"),
+    (_TIME, "timestamp"),
+    (_RUN, "run"),
+    (_STATUS, "status"),
+    (_ERROR, "error"),
+    (_TEXT, "text"),
+    (_BLOB, "config_blob"),
+)
+
+
 def _identity_role(key: str) -> Role | None:
     """Names that identify a run rather than measure it (model, time, status)."""
-    for names, role in (
-        (_MODEL, "model"),
-        (_MODEL_HINT, "model_hint"),
-        (_QUANT, "quantization"),
-        (_BACKEND, "backend"),
-        (_TIME, "timestamp"),
-        (_RUN, "run"),
-        (_STATUS, "status"),
-        (_ERROR, "error"),
-        (_TEXT, "text"),
-        (_BLOB, "config_blob"),
-    ):
+    for names, role in _IDENTITY:
         if key in names:
-            return role  # type: ignore[return-value]
+            return role
     if key.endswith(("_at", "_timestamp", "_datetime", "_date")):
         return "timestamp"
     return None
