@@ -7,7 +7,9 @@ and response text, vLLM ``--save-detailed`` results with per-request arrays and
 texts, Ollama final responses with their message, Markdown reports), then
 ingests it
 
-* with Chimera (``chimera.ingest.ingest``), and
+* with Chimera: ``chimera`` is ``ingest_to_file`` (what ``chimera ingest DIR
+  --out FILE.parquet`` runs; the dataset streams to disk), ``chimera-frame`` is
+  ``ingest()``, which also returns the whole dataset as a pandas frame; and
 * with two naive baselines that read every file fully into memory, one by one:
   ``naive-sniff`` (``pandas.read_csv(sep=None)`` so semicolons and tabs work,
   ``json.load`` + ``pandas.json_normalize``, ``pandas.read_json(lines=True)``)
@@ -218,17 +220,22 @@ def naive(root: Path, mode: str) -> int:
     return len(kept)
 
 
-def chimera(root: Path, workers: int | None) -> int:
-    from chimera.ingest import IngestOptions, ingest
+def chimera(root: Path, workers: int | None, frame: bool) -> int:
+    """``chimera ingest DIR --out FILE.parquet`` (streaming), or ``ingest()``
+    returning the whole dataset as a pandas frame."""
+    from chimera.ingest import IngestOptions, ingest, ingest_to_file
 
-    result = ingest(root, IngestOptions(workers=workers))
-    return len(result.dataset)
+    options = IngestOptions(workers=workers)
+    if frame:
+        return len(ingest(root, options).dataset)
+    with tempfile.TemporaryDirectory() as out:
+        return ingest_to_file(root, Path(out) / "dataset.parquet", options).measurements
 
 
 def _child(args: argparse.Namespace) -> None:
     root = Path(args.tree)
-    if args.run == "chimera":
-        count = chimera(root, args.workers)
+    if args.run.startswith("chimera"):
+        count = chimera(root, args.workers, frame=args.run == "chimera-frame")
     else:
         count = naive(root, args.run)
     print(json.dumps({"items": count}))
@@ -300,7 +307,9 @@ def main() -> None:
         print(f"generated {files:,} files, {size / 1e6:,.1f} MB in {elapsed:.1f} s")
     files = [p for p in tree.rglob("*") if p.is_file()]
     size = sum(p.stat().st_size for p in files)
-    runs = {"chimera": measure(tree, "chimera", args.workers)}
+    runs = {
+        name: measure(tree, name, args.workers) for name in ("chimera", "chimera-frame")
+    }
     for name in filter(None, args.baselines.split(",")):
         runs[name] = measure(tree, name, None)
     _report(runs, len(files), size)
@@ -322,12 +331,16 @@ def _report(runs: dict[str, dict[str, float]], files: int, size: int) -> None:
             + "".join(f"{value:>12.1f}" for value in memory)
             + f" {int(run['items']):,}"
         )
-    ours = runs["chimera"]
-    for name, run in runs.items():
-        if name != "chimera":
-            speed = run["seconds"] / ours["seconds"]
-            memory = ours["peak_pss_mb"] / run["peak_pss_mb"]
-            print(f"chimera vs {name}: {speed:.2f}x throughput, {memory:.2f}x peak PSS")
+    for ours_name in ("chimera", "chimera-frame"):
+        ours = runs[ours_name]
+        for name, run in runs.items():
+            if not name.startswith("chimera"):
+                speed = run["seconds"] / ours["seconds"]
+                memory = ours["peak_pss_mb"] / run["peak_pss_mb"]
+                print(
+                    f"{ours_name} vs {name}: {speed:.2f}x throughput, "
+                    f"{memory:.2f}x peak PSS"
+                )
 
 
 if __name__ == "__main__":

@@ -122,3 +122,26 @@ def test_summary_lines_quote_computed_counts(write_tree: TreeWriter) -> None:
     assert any("csv_data/" in line for line in lines)
     assert any(line.startswith("Unusable files (1): broken.json") for line in lines)
     assert any(line.startswith("Gaps: 1 failed runs") for line in lines)
+
+
+def test_streaming_output_equals_the_frame(
+    write_tree: TreeWriter, tmp_path: Path
+) -> None:
+    from chimera.ingest import ingest_to_file
+
+    root = write_tree(TREE)
+    frame = run(root).dataset
+    for name in ("stream.parquet", "stream.csv"):
+        inventory = ingest_to_file(root, tmp_path / name)
+        dataset, saved = load_dataset(tmp_path / name)
+        assert inventory.measurements == len(frame) == len(dataset)
+        assert saved.totals == inventory.totals
+        assert dataset["value"].tolist() == pytest.approx(
+            frame["value"].tolist(), nan_ok=True
+        )
+        assert (
+            dataset["record_id"].astype(str).tolist()
+            == frame["record_id"].astype(str).tolist()
+        )
+    with pytest.raises(UsageError):
+        ingest_to_file(root, tmp_path / "data.xlsx")

@@ -3,7 +3,8 @@
 ``AgentOutcome`` is the unit the orchestrator writes to disk and the combined
 report compares. ``to_record()`` is its part of ``metrics.json``: strict JSON
 (non-finite numbers become null), every call with its prompt, response and
-metrics, the stage timings, the prompt budgets and the claim counts.
+metrics, the stage timings, the prompt budgets, the claim counts and the
+inventory the agent worked from.
 """
 
 from __future__ import annotations

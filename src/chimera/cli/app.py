@@ -62,7 +62,8 @@ def main() -> None:
     """Console-script entry point."""
     _register_commands()
     try:
-        app(standalone_mode=False)
+        # Without standalone mode Click returns the code of a `typer.Exit`.
+        exit_code = app(standalone_mode=False)
     except ChimeraError as error:
         if _State.debug:
             err_console.print_exception()
@@ -75,6 +76,8 @@ def main() -> None:
         _exit_for_click(exc)
     except Exception as exc:  # the CLI boundary: nothing escapes as a traceback
         _exit_for_click(exc)
+    if isinstance(exit_code, int) and exit_code:
+        sys.exit(exit_code)
 
 
 def _exit_for_click(exc: BaseException) -> None:

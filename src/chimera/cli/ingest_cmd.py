@@ -7,6 +7,8 @@ instead, and ``--out`` writes the dataset with its inventory beside it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -14,14 +16,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from chimera.ingest import (
-    FileIssue,
-    IngestOptions,
-    IngestResult,
-    Inventory,
-    ingest,
-    save_dataset,
-)
+from chimera.ingest import FileIssue, IngestOptions, Inventory, ingest_to_file
+from chimera.ingest.pipeline import ProgressHook, ingested_file
 
 console = Console()
 
@@ -75,22 +71,28 @@ def ingest_command(
     options = build_options(
         max_file_mb, include_hidden, expect, follow_symlinks, workers
     )
-    result = _run(directory, options, show_progress=not (no_progress or as_json))
-    if out is not None:
-        save_dataset(result.dataset, result.inventory, out)
+    with _progress(enabled=not (no_progress or as_json)) as hook:
+        if out is not None:
+            inventory = ingest_to_file(directory, out, options, progress=hook)
+        else:
+            with ingested_file(directory, options, progress=hook) as (_path, found):
+                inventory = found
     if as_json:
-        typer.echo(result.inventory.model_dump_json(indent=2))
+        typer.echo(inventory.model_dump_json(indent=2))
         return
-    print_summary(result)
+    print_summary(inventory)
     if out is not None:
         console.print(
-            f"dataset written to [bold]{out}[/] ({len(result.dataset):,} rows)"
+            f"dataset written to [bold]{out}[/] ({inventory.measurements:,} rows)"
         )
 
 
-def _run(directory: Path, options: IngestOptions, show_progress: bool) -> IngestResult:
-    if not show_progress:
-        return ingest(directory, options)
+@contextmanager
+def _progress(enabled: bool) -> Iterator[ProgressHook | None]:
+    """A Rich progress bar fed by the ingestion's progress hook."""
+    if not enabled:
+        yield None
+        return
     columns = (TextColumn("reading files"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("read", total=None)
@@ -98,16 +100,15 @@ def _run(directory: Path, options: IngestOptions, show_progress: bool) -> Ingest
         def hook(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        return ingest(directory, options, progress=hook)
+        yield hook
 
 
-def print_summary(result: IngestResult) -> None:
+def print_summary(inventory: Inventory) -> None:
     """The Rich view of an ingestion: counts, problems, gaps."""
-    inventory = result.inventory
     totals = inventory.totals
     console.print(
         f"[bold]{inventory.root}[/]: {totals.files:,} files, {totals.bytes:,} bytes, "
-        f"{totals.directories:,} directories; {len(result.dataset):,} measurements "
+        f"{totals.directories:,} directories; {inventory.measurements:,} measurements "
         f"in {inventory.records:,} records"
     )
     console.print(_counts_table(inventory))

@@ -16,7 +16,8 @@ from rich.table import Table
 
 from chimera.cli.ingest_cmd import build_options
 from chimera.errors import UsageError
-from chimera.ingest import load_dataset, query
+from chimera.ingest import IngestOptions, ingested_file, load_dataset, query
+from chimera.ingest.storage import load_inventory
 
 console = Console()
 
@@ -42,14 +43,25 @@ def query_command(
     if as_json and as_csv:
         raise UsageError("--json and --csv exclude each other", hint="pick one")
     options = build_options(max_file_mb, include_hidden, None)
-    dataset, inventory = load_dataset(source, options)
-    frame = query(dataset, sql, inventory)
+    frame = _run_query(source, sql, options)
     if as_json:
         typer.echo(frame.to_json(orient="records", date_format="iso", indent=2))
     elif as_csv:
         typer.echo(frame.to_csv(index=False), nl=False)
     else:
         console.print(_table(frame, limit))
+
+
+def _run_query(source: Path, sql: str, options: IngestOptions) -> pd.DataFrame:
+    """DuckDB scans Parquet where it lies: a folder is ingested to a temporary
+    file, a saved Parquet dataset is read in place; a CSV dataset is loaded."""
+    if source.is_dir():
+        with ingested_file(source, options) as (path, inventory):
+            return query(path, sql, inventory)
+    if source.suffix.lower() == ".parquet" and source.exists():
+        return query(source, sql, load_inventory(source))
+    dataset, inventory = load_dataset(source, options)
+    return query(dataset, sql, inventory)
 
 
 def _table(frame: pd.DataFrame, limit: int) -> Table:

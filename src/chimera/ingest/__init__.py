@@ -7,7 +7,8 @@
                           "WHERE metric = 'throughput_tok_s' GROUP BY model")
 
 ``load_dataset(path)`` does the same for a folder, or reads back a dataset saved
-with ``chimera ingest DIR --out FILE.parquet``.
+with ``chimera ingest DIR --out FILE.parquet`` (``ingest_to_file`` in Python, which
+never holds the whole dataset in memory).
 
 Names are imported on first use, so worker processes that only parse files do
 not load pandas or DuckDB.
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from chimera.ingest.options import IngestOptions as IngestOptions
     from chimera.ingest.pipeline import IngestResult as IngestResult
     from chimera.ingest.pipeline import ingest as ingest
+    from chimera.ingest.pipeline import ingest_to_file as ingest_to_file
+    from chimera.ingest.pipeline import ingested_file as ingested_file
     from chimera.ingest.schema import CANONICAL_METRICS as CANONICAL_METRICS
     from chimera.ingest.schema import DATASET_COLUMNS as DATASET_COLUMNS
     from chimera.ingest.sql import query as query
@@ -38,6 +41,8 @@ _EXPORTS = {
     "IngestResult": "chimera.ingest.pipeline",
     "Inventory": "chimera.ingest.inventory",
     "ingest": "chimera.ingest.pipeline",
+    "ingest_to_file": "chimera.ingest.pipeline",
+    "ingested_file": "chimera.ingest.pipeline",
     "load_dataset": "chimera.ingest.storage",
     "query": "chimera.ingest.sql",
     "save_dataset": "chimera.ingest.storage",

@@ -5,18 +5,19 @@ repeated records are dropped (see ``dedupe``), renderings of data files are set
 aside (see ``renderings``), and a model named once for a folder
 (optimum-benchmark's ``benchmark_config.json``, a sibling ``*_baseline.json``)
 reaches the files in that folder that do not name one themselves. Everything
-stays in compact Arrow tables, one per file, until the single conversion to a
-pandas frame at the end.
+is done one file at a time, from the tables parked on disk while reading, into
+one Parquet file.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from chimera.ingest.dedupe import Fingerprint, drop_records, repeated_records
 from chimera.ingest.fileresult import FileResult
@@ -28,6 +29,7 @@ from chimera.ingest.renderings import renderings
 from chimera.ingest.rows import MODEL_SOURCE, dataset_schema
 from chimera.ingest.scan import ScanResult
 from chimera.ingest.schema import DATASET_COLUMNS
+from chimera.ingest.spill import TableSpill
 
 # Low-cardinality text columns are categorical in the returned frame.
 CATEGORICAL = (
@@ -42,64 +44,50 @@ def assemble(
     results: list[FileResult],
     groups: list[DuplicateGroup],
     options: IngestOptions,
-) -> tuple[pd.DataFrame, Inventory]:
-    """The dataset and the inventory of a scanned, read tree."""
+    spill: TableSpill,
+    target: Path,
+) -> Inventory:
+    """Write the tree's dataset to ``target`` (Parquet) and return its inventory."""
     kinds = {entry.rel: entry.kind for entry in scanned.files}
-    tables = {
-        result.report.rel: result.table
-        for result in results
-        if result.table is not None and result.table.num_rows
-    }
+    data_models: dict[str, set[str]] = defaultdict(set)
     for result in results:
-        result.table = None  # the tables above are now the only reference
-    data_models = _data_models(tables)
-    records = {
-        rel: pc.count_distinct(t["record_id"].cast(pa.string())).as_py()
-        for rel, t in tables.items()
-    }
+        data_models[_folder(result.report.rel)].update(result.data_models)
+    records = {result.report.rel: result.records for result in results}
     prints = [
         Fingerprint(result.report.rel, *fingerprint)
         for result in results
         for fingerprint in result.fingerprints
     ]
     drops, notes = repeated_records(prints, records, kinds)
-    tables = {
-        rel: drop_records(table, drops.get(rel, [])) for rel, table in tables.items()
-    }
-    rendered, render_notes = renderings(tables, kinds)
+    rendered, render_notes = renderings(spill.files, spill.read, kinds)
     configs = {
         _folder(result.report.rel): result.directory_context
         for result in results
         if result.directory_context
     }
-    kept = [
-        _fill_from_folder(rel, table, configs.get(_folder(rel)), data_models)
-        for rel, table in tables.items()
-        if rel not in rendered and table.num_rows
-    ]
-    del tables
-    table = pa.concat_tables(kept) if kept else dataset_schema().empty_table()
-    del kept
-    inventory = build_inventory(
-        scanned, results, groups, table, [*notes, *render_notes], options
+    writer: pq.ParquetWriter | None = None
+    for rel in spill.files:
+        if rel in rendered:
+            continue
+        table = drop_records(spill.read(rel), drops.get(rel, []))
+        if not table.num_rows:
+            continue
+        table = _fill_from_folder(rel, table, configs.get(_folder(rel)), data_models)
+        table = table.drop_columns([MODEL_SOURCE])
+        writer = writer or pq.ParquetWriter(target, table.schema)
+        writer.write_table(table)
+    if writer is None:
+        empty = dataset_schema().empty_table().drop_columns([MODEL_SOURCE])
+        pq.write_table(empty, target)
+    else:
+        writer.close()
+    return build_inventory(
+        scanned, results, groups, target, [*notes, *render_notes], options
     )
-    holder = [table]
-    del table  # finalize converts the only reference, freeing Arrow memory as it goes
-    return finalize(holder.pop()), inventory
 
 
 def _folder(rel: str) -> str:
     return str(PurePosixPath(rel).parent)
-
-
-def _data_models(tables: dict[str, pa.Table]) -> dict[str, set[str]]:
-    """Model names written inside the data, per folder (before any row is dropped)."""
-    found: dict[str, set[str]] = defaultdict(set)
-    for rel, table in tables.items():
-        written = table.filter(pc.equal(table[MODEL_SOURCE], "data"))["model"]
-        models = pc.unique(written.cast(pa.string())).to_pylist()
-        found[_folder(rel)].update(model for model in models if model)
-    return found
 
 
 def _fill_from_folder(
@@ -153,6 +141,11 @@ def _model_for(
     key = model_key(named[0])
     matches = [m for m in data_models.get(_folder(rel), ()) if model_key(m) == key]
     return matches[0] if len(matches) == 1 else None
+
+
+def read_dataset_file(path: Path) -> pd.DataFrame:
+    """A dataset Parquet file as the public frame."""
+    return finalize(pq.read_table(path, read_dictionary=list(CATEGORICAL)))
 
 
 def finalize(data: pa.Table | pd.DataFrame) -> pd.DataFrame:

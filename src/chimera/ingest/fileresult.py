@@ -45,6 +45,8 @@ class FileResult:
     table_ipc: bytes | None = None
     records: int = 0
     failed_records: int = 0
+    # Model names written inside the data (not guessed from the path).
+    data_models: list[str] = field(default_factory=list)
     fingerprints: list[tuple[str, str, int, str]] = field(default_factory=list)
     time_first: tuple[str, str] | None = None  # (sortable ISO, display)
     time_last: tuple[str, str] | None = None

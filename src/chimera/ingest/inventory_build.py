@@ -8,9 +8,9 @@ dataset, so the inventory and the dataset always agree.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from chimera.ingest.fileresult import FileResult
 from chimera.ingest.gaps import compute_gaps
@@ -35,13 +35,13 @@ def build_inventory(
     scanned: ScanResult,
     results: list[FileResult],
     groups: list[DuplicateGroup],
-    dataset: pa.Table,
+    dataset: Path,
     record_duplicates: list[RecordDuplicate],
     options: IngestOptions,
 ) -> Inventory:
-    """The complete inventory of one ingestion (``dataset``: all measurements)."""
+    """The complete inventory of one ingestion (``dataset``: its Parquet file)."""
     with duckdb.connect() as connection:
-        connection.register("m", dataset)
+        connection.read_parquet(str(dataset)).create_view("m")
         return _build(scanned, results, groups, connection, record_duplicates, options)
 
 

@@ -1,9 +1,11 @@
-"""``ingest(root)``: scan a tree, read every file, and assemble the results.
+"""Ingesting a tree: scan, read every file, assemble, and hand the results over.
 
 Files are read independently (in worker processes when the tree is large, since
-parsing is CPU-bound), byte-identical copies are read once, and everything that
-needs the whole tree (repeated records, model names shared through a folder,
-gaps) happens afterwards in ``assemble``.
+parsing is CPU-bound); byte-identical copies are read once. Each file's rows are
+parked on disk as soon as they arrive (see ``spill``), and the dataset is then
+assembled file by file into one Parquet file, so memory does not grow with the
+tree. ``ingest`` loads that file as a pandas frame; ``ingest_to_file`` leaves it
+on disk (with its inventory beside it) and never holds the whole dataset.
 """
 
 from __future__ import annotations
@@ -11,23 +13,28 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
-from chimera.ingest.assemble import assemble
+from chimera.errors import UsageError
+from chimera.ingest.assemble import assemble, read_dataset_file
 from chimera.ingest.dedupe import byte_duplicates
 from chimera.ingest.fileresult import FileResult
 from chimera.ingest.inventory import Inventory
 from chimera.ingest.options import IngestOptions
 from chimera.ingest.reader import read_file
 from chimera.ingest.scan import FileEntry, scan
+from chimera.ingest.spill import TableSpill
+from chimera.ingest.storage import write_outputs
 
 logger = logging.getLogger(__name__)
 
@@ -54,27 +61,85 @@ def ingest(
     options: IngestOptions | None = None,
     progress: ProgressHook | None = None,
 ) -> IngestResult:
-    """Ingest the artifact tree at ``root``.
+    """Ingest the artifact tree at ``root`` into an inventory and a dataset frame.
 
     Raises ``IngestError`` only when the tree itself cannot be read (missing root,
     not a folder); every problem with single files is reported in the inventory.
     """
+    with tempfile.TemporaryDirectory(prefix="chimera-ingest-") as work:
+        target = Path(work) / "dataset.parquet"
+        inventory, timings = _run(Path(root), options, progress, target, Path(work))
+        started = time.perf_counter()
+        dataset = read_dataset_file(target)
+        timings["load"] = time.perf_counter() - started
+    return IngestResult(inventory, dataset, timings)
+
+
+def ingest_to_file(
+    root: Path | str,
+    out: Path | str,
+    options: IngestOptions | None = None,
+    progress: ProgressHook | None = None,
+) -> Inventory:
+    """Ingest ``root`` straight into ``out`` (.parquet or .csv) and its inventory
+    sidecar, without holding the dataset in memory; returns the inventory."""
+    out = Path(out)
+    if out.suffix.lower() not in (".parquet", ".csv"):
+        raise UsageError(
+            f"cannot write {out.name}: unknown format",
+            hint="use a file name ending in .parquet or .csv",
+        )
+    with tempfile.TemporaryDirectory(prefix="chimera-ingest-") as work:
+        target = Path(work) / "dataset.parquet"
+        inventory, _timings = _run(Path(root), options, progress, target, Path(work))
+        write_outputs(target, inventory, out)
+    return inventory
+
+
+@contextmanager
+def ingested_file(
+    root: Path | str,
+    options: IngestOptions | None = None,
+    progress: ProgressHook | None = None,
+) -> Iterator[tuple[Path, Inventory]]:
+    """Ingest ``root`` into a temporary Parquet file, removed on exit; yields the
+    file and the inventory (for SQL over trees larger than memory)."""
+    with tempfile.TemporaryDirectory(prefix="chimera-ingest-") as work:
+        target = Path(work) / "dataset.parquet"
+        inventory, _timings = _run(Path(root), options, progress, target, Path(work))
+        yield target, inventory
+
+
+def _run(
+    root: Path,
+    options: IngestOptions | None,
+    progress: ProgressHook | None,
+    target: Path,
+    work: Path,
+) -> tuple[Inventory, dict[str, float]]:
     options = options or IngestOptions()
     started = time.perf_counter()
-    scanned = scan(Path(root), options)
+    scanned = scan(root, options)
     groups = byte_duplicates(scanned.files)
     copies = {path for group in groups for path in group.paths[1:]}
     to_read = [entry for entry in scanned.files if entry.rel not in copies]
     scanned_at = time.perf_counter()
-    results = _read_all(to_read, options, progress)
+    spill = TableSpill(work / "files.parquet")
+    results: list[FileResult] = []
+    for result in _read_all(to_read, options, progress):
+        if result.table is not None and result.table.num_rows:
+            spill.add(result.report.rel, result.table)
+        result.table = None
+        results.append(result)
+    spill.close()
     read_at = time.perf_counter()
-    dataset, inventory = assemble(scanned, results, groups, options)
+    inventory = assemble(scanned, results, groups, options, spill, target)
     done = time.perf_counter()
     logger.info(
         "ingested %s: %d files, %d measurements in %.2f s",
         inventory.root,
         inventory.totals.files,
-        len(dataset),
+        inventory.measurements,
         done - started,
     )
     timings = {
@@ -82,7 +147,7 @@ def ingest(
         "read": read_at - scanned_at,
         "assemble": done - read_at,
     }
-    return IngestResult(inventory, dataset, timings)
+    return inventory, timings
 
 
 def _workers(entries: list[FileEntry], options: IngestOptions) -> int:
@@ -96,39 +161,36 @@ def _workers(entries: list[FileEntry], options: IngestOptions) -> int:
 
 def _read_all(
     entries: list[FileEntry], options: IngestOptions, progress: ProgressHook | None
-) -> list[FileResult]:
+) -> Iterator[FileResult]:
     notify = progress or (lambda done, total: None)
-    workers = _workers(entries, options)
+    workers, done = _workers(entries, options), 0
     if workers > 1:
         try:
-            return _read_parallel(entries, options, workers, notify)
+            for result in _read_parallel(entries, options, workers):
+                yield result.unpack()
+                done += 1
+                notify(done, len(entries))
+            return
         except BrokenProcessPool as error:
-            # E.g. a calling script that starts work at import time; reading in
-            # this process is slower but always works.
+            # E.g. a calling script that starts work at import time, so worker
+            # processes cannot start; reading the rest in this process works.
             logger.warning("worker processes failed (%s); reading in-process", error)
-    results = []
-    for done, entry in enumerate(entries, start=1):
-        results.append(read_file(entry, options))
+    for entry in entries[done:]:
+        yield read_file(entry, options)
+        done += 1
         notify(done, len(entries))
-    return results
 
 
 def _read_parallel(
-    entries: list[FileEntry],
-    options: IngestOptions,
-    workers: int,
-    notify: ProgressHook,
-) -> list[FileResult]:
+    entries: list[FileEntry], options: IngestOptions, workers: int
+) -> Iterator[FileResult]:
+    """Results in the order of ``entries``, read by a pool of processes."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["chimera.ingest.reader"])
     chunk = max(1, min(64, len(entries) // (workers * 8) or 1))
     reader = partial(_read_packed, options=options)
-    results = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for done, result in enumerate(pool.map(reader, entries, chunksize=chunk), 1):
-            results.append(result.unpack())
-            notify(done, len(entries))
-    return results
+        yield from pool.map(reader, entries, chunksize=chunk)
 
 
 def _read_packed(entry: FileEntry, options: IngestOptions) -> FileResult:

@@ -142,6 +142,8 @@ def _result(report: FileReport, sink: RowSink, walker: JsonWalker) -> FileResult
         result.table = sink.table()
         result.fingerprints = sink.fingerprints()
         result.failed_records = len(sink.failed_records)
+        result.records = sink.record_count()
+        result.data_models = sink.data_models()
     if sink.time_first and sink.time_last:
         result.time_first = (
             sink.time_first.sortable.isoformat(),

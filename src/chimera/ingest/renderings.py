@@ -11,6 +11,7 @@ its rows are set aside and the inventory says which files it repeats.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
 import numpy as np
@@ -28,11 +29,15 @@ _MIN_VALUES = 5
 
 
 def renderings(
-    tables: dict[str, pa.Table], kinds: dict[str, str]
+    files: list[str], read: Callable[[str], pa.Table], kinds: dict[str, str]
 ) -> tuple[set[str], list[RecordDuplicate]]:
-    """The files that render their folder's data, and what the inventory says."""
+    """The files that render their folder's data, and what the inventory says.
+
+    ``read`` gives a file's table; only folders holding both documents and data
+    files are read.
+    """
     folders: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for rel in tables:
+    for rel in files:
         kind = kinds.get(rel, "")
         group = "data" if kind in _STRUCTURED else "text" if kind in _RENDERED else ""
         if group:
@@ -42,14 +47,12 @@ def renderings(
     for members in folders.values():
         if not members["data"] or not members["text"]:
             continue
-        pool = np.sort(
-            np.concatenate([_numbers(tables[rel]) for rel in members["data"]])
-        )
+        pool = np.sort(np.concatenate([_numbers(read(rel)) for rel in members["data"]]))
         if pool.size == 0:
             continue
         source = ", ".join(sorted(members["data"])[:3])
         for rel in members["text"]:
-            if _is_rendering(tables[rel], pool):
+            if _is_rendering(read(rel), pool):
                 dropped.add(rel)
                 notes.append(
                     RecordDuplicate(

@@ -154,6 +154,16 @@ class RowSink:
         if status == "failed":
             self.failed_records.add(str(self._records["record_id"][record]))
 
+    def record_count(self) -> int:
+        """Distinct runs with at least one measurement."""
+        ids = self._records["record_id"]
+        return len({ids[int(str(index))] for index in set(self._rows["_record"])})
+
+    def data_models(self) -> list[str]:
+        """Model names that came from the data itself."""
+        pairs = zip(self._records["model"], self._records[MODEL_SOURCE], strict=True)
+        return sorted({str(model) for model, source in pairs if source == "data"})
+
     def observe_time(self, stamp: Timestamp) -> None:
         """Widen the file's range of timestamps found inside the data."""
         if self.time_first is None or stamp.sortable < self.time_first.sortable:

@@ -12,6 +12,8 @@ np.float64(12.5)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 
@@ -26,12 +28,19 @@ def files_frame(inventory: Inventory) -> pd.DataFrame:
 
 
 def query(
-    dataset: pd.DataFrame, sql: str, inventory: Inventory | None = None
+    dataset: pd.DataFrame | Path, sql: str, inventory: Inventory | None = None
 ) -> pd.DataFrame:
-    """Run ``sql`` on ``measurements`` (and ``files`` when an inventory is given)."""
+    """Run ``sql`` on ``measurements`` (and ``files`` when an inventory is given).
+
+    ``dataset`` is a frame or a dataset Parquet file; a file is scanned by DuckDB
+    where it lies, never loaded whole.
+    """
     connection = duckdb.connect()
     try:
-        connection.register("measurements", _plain(dataset))
+        if isinstance(dataset, Path):
+            connection.read_parquet(str(dataset)).create_view("measurements")
+        else:
+            connection.register("measurements", _plain(dataset))
         if inventory is not None:
             connection.register("files", files_frame(inventory))
         return connection.execute(sql).fetchdf()
