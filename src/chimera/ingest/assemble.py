@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from chimera.ingest.dedupe import Fingerprint, drop_records, repeated_records
+from chimera.ingest.dedupe import drop_records, repeated_records
 from chimera.ingest.fileresult import FileResult
 from chimera.ingest.inventory import DuplicateGroup, Inventory
 from chimera.ingest.inventory_build import build_inventory
@@ -53,11 +53,7 @@ def assemble(
     for result in results:
         data_models[_folder(result.report.rel)].update(result.data_models)
     records = {result.report.rel: result.records for result in results}
-    prints = [
-        Fingerprint(result.report.rel, *fingerprint)
-        for result in results
-        for fingerprint in result.fingerprints
-    ]
+    prints = {result.report.rel: result.fingerprints for result in results}
     drops, notes = repeated_records(prints, records, kinds)
     rendered, render_notes = renderings(spill.files, spill.read, kinds)
     configs = {
@@ -65,25 +61,60 @@ def assemble(
         for result in results
         if result.directory_context
     }
-    writer: pq.ParquetWriter | None = None
-    for rel in spill.files:
-        if rel in rendered:
-            continue
-        table = drop_records(spill.read(rel), drops.get(rel, []))
-        if not table.num_rows:
-            continue
-        table = _fill_from_folder(rel, table, configs.get(_folder(rel)), data_models)
-        table = table.drop_columns([MODEL_SOURCE])
-        writer = writer or pq.ParquetWriter(target, table.schema)
-        writer.write_table(table)
-    if writer is None:
-        empty = dataset_schema().empty_table().drop_columns([MODEL_SOURCE])
-        pq.write_table(empty, target)
-    else:
-        writer.close()
+    with _DatasetWriter(target) as writer:
+        for rel in spill.files:
+            if rel in rendered:
+                continue
+            table = drop_records(spill.read(rel), drops.get(rel, []))
+            if table.num_rows:
+                config = configs.get(_folder(rel))
+                writer.add(_fill_from_folder(rel, table, config, data_models))
     return build_inventory(
         scanned, results, groups, target, [*notes, *render_notes], options
     )
+
+
+class _DatasetWriter:
+    """Writes the dataset in row groups of about ``ROWS_PER_GROUP`` rows.
+
+    Files are small and many; one row group per file would leave thousands of
+    dictionaries for the reader to merge.
+    """
+
+    ROWS_PER_GROUP = 65_536
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self._writer: pq.ParquetWriter | None = None
+        self._pending: list[pa.Table] = []
+        self._rows = 0
+
+    def __enter__(self) -> _DatasetWriter:
+        return self
+
+    def add(self, table: pa.Table) -> None:
+        self._pending.append(table.drop_columns([MODEL_SOURCE]))
+        self._rows += table.num_rows
+        if self._rows >= self.ROWS_PER_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        table = pa.concat_tables(self._pending).unify_dictionaries()
+        table = table.combine_chunks()
+        self._writer = self._writer or pq.ParquetWriter(self.target, table.schema)
+        self._writer.write_table(table, row_group_size=max(1, table.num_rows))
+        self._pending, self._rows = [], 0
+        pa.default_memory_pool().release_unused()
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self._flush()
+        if self._writer is not None:
+            self._writer.close()
+        elif error is None:
+            empty = dataset_schema().empty_table().drop_columns([MODEL_SOURCE])
+            pq.write_table(empty, self.target)
 
 
 def _folder(rel: str) -> str:

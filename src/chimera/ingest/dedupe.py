@@ -79,13 +79,31 @@ class Fingerprint:
     digest: str
 
 
+# One file's fingerprints: (record id, name prefix, number of values, digest).
+FilePrints = list[tuple[str, str, int, str]]
+
+
 def repeated_records(
-    prints: list[Fingerprint], records_per_file: dict[str, int], kinds: dict[str, str]
+    prints: dict[str, FilePrints],
+    records_per_file: dict[str, int],
+    kinds: dict[str, str],
 ) -> tuple[dict[str, list[tuple[str, str]]], list[RecordDuplicate]]:
     """Per file, the (record_id, prefix) pairs to drop; and the inventory's note."""
+    # Only digests seen in two files can be repeats; most records are unique.
+    seen: dict[str, str] = {}
+    shared: set[str] = set()
+    for rel, file_prints in prints.items():
+        for _record, _prefix, _values, digest in file_prints:
+            if seen.setdefault(digest, rel) != rel:
+                shared.add(digest)
+    del seen
     groups: dict[str, list[Fingerprint]] = defaultdict(list)
-    for fingerprint in prints:
-        groups[fingerprint.digest].append(fingerprint)
+    for rel, file_prints in prints.items():
+        for record_id, prefix, values, digest in file_prints:
+            if digest in shared:
+                groups[digest].append(
+                    Fingerprint(rel, record_id, prefix, values, digest)
+                )
     drops: dict[tuple[str, str, str], str] = {}
     for members in groups.values():
         if len({member.rel for member in members}) < 2:

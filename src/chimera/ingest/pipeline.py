@@ -124,14 +124,13 @@ def _run(
     copies = {path for group in groups for path in group.paths[1:]}
     to_read = [entry for entry in scanned.files if entry.rel not in copies]
     scanned_at = time.perf_counter()
-    spill = TableSpill(work / "files.parquet")
+    spill = TableSpill(work / "files")
     results: list[FileResult] = []
     for result in _read_all(to_read, options, progress):
         if result.table is not None and result.table.num_rows:
             spill.add(result.report.rel, result.table)
         result.table = None
         results.append(result)
-    spill.close()
     read_at = time.perf_counter()
     inventory = assemble(scanned, results, groups, options, spill, target)
     done = time.perf_counter()
