@@ -52,12 +52,42 @@ def test_homo_gives_both_agents_the_same_options() -> None:
         {
             "scenario": "chimera_homo",
             "options": {"temperature": 0.3},
-            "agents": {"a": {"options": {"num_gpu": 80}}},
+            "agents": {"a": {"persona": "insight"}},
         }
     )
     a, b = build_agents(config, builtin_personas())
     expected = CHIMERA_DEFAULT_OPTIONS.merged(ModelOptions(temperature=0.3))
     assert a.sent_options() == b.sent_options() == expected
+
+
+@pytest.mark.parametrize(
+    ("scenario", "slot", "fix"),
+    [
+        ("chimera_homo", "a", "--scenario chimera_hetero"),
+        ("chimera_homo", "b", "--option"),
+        ("baseline_vs_chimera", "a", "--b-option"),
+    ],
+)
+def test_per_agent_options_a_scenario_would_drop_are_refused(
+    scenario: str, slot: str, fix: str
+) -> None:
+    config = RunConfig.model_validate(
+        {"scenario": scenario, "agents": {slot: {"options": {"num_gpu": 80}}}}
+    )
+
+    with pytest.raises(UsageError, match="num_gpu") as error:
+        build_agents(config, builtin_personas())
+
+    assert fix in (error.value.hint or "")
+
+
+def test_the_chimera_agent_of_baseline_vs_chimera_takes_its_own_options() -> None:
+    config = RunConfig.model_validate({"agents": {"b": {"options": {"num_gpu": 80}}}})
+
+    baseline, chimera = build_agents(config, builtin_personas())
+
+    assert baseline.sent_options().sent() == {}
+    assert chimera.sent_options().num_gpu == 80
 
 
 def test_each_agent_may_have_its_own_endpoint(tmp_path: Path) -> None:

@@ -72,10 +72,12 @@ async def test_truncated_prompt_is_retried_with_fewer_facts_then_kept_unstructur
 ) -> None:
     backend = OllamaBackend("scripted", lying_server.url)
     digest = build_digest(dataset, None)
+    # No num_ctx sent: the server's window is unknown, so its low count is believed
+    # (a prompt that fits a num_ctx the server was given cannot have been cut).
     asked = await ask(
         "analysis",
         backend,
-        ModelOptions(num_ctx=2048),
+        ModelOptions(),
         ranked_facts(digest, PERSONA),
         _assemble,
         _schema,

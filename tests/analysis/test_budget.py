@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -164,3 +165,13 @@ def test_a_missing_prompt_count_cannot_be_checked() -> None:
     budget = check_truncation(_budget(1500), _metrics(None))
     assert budget.truncated is None
     assert "could not be checked" in (budget.warning or "")
+
+
+def test_the_backends_verdict_on_truncation_wins() -> None:
+    # Ollama with num_ctx sent and a cached prefix: 124 evaluated of 924 sent.
+    metrics = replace(_metrics(124), prompt_truncated=False)
+
+    budget = check_truncation(_budget(924, "estimate"), metrics)
+
+    assert (budget.truncated, budget.warning) == (False, None)
+    assert budget.prompt_tokens_reported == 124

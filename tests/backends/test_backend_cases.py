@@ -183,3 +183,57 @@ async def test_c10_without_usage_the_count_is_marked_estimated() -> None:
     assert m.tokens_generated == m.content_chunks == 1
     assert any(note.startswith("estimated") for note in m.notes)
     assert m.prompt_tokens is None
+
+
+def _done_with_prompt_count(prompt_eval_count: int) -> str:
+    return json.dumps(
+        {
+            "model": "demo",
+            "message": {"role": "assistant", "content": "ok"},
+            "done": True,
+            "done_reason": "stop",
+            "prompt_eval_count": prompt_eval_count,
+            "eval_count": 1,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("num_ctx", "expected", "exact", "reported"),
+    [
+        # The prompt fits the num_ctx sent: a small count is a reused prompt cache.
+        (2048, 924, False, 124),
+        # No num_ctx sent, estimated size: 1278 is within the estimate's error.
+        (None, 1971, False, 1278),
+    ],
+)
+async def test_a_prompt_that_was_not_cut_is_not_flagged(
+    num_ctx: int | None, expected: int, exact: bool, reported: int
+) -> None:
+    request = GenerationRequest(
+        messages=REQUEST.messages,
+        options=ModelOptions(num_ctx=num_ctx),
+        expected_prompt_tokens=expected,
+        expected_prompt_tokens_exact=exact,
+    )
+
+    (result,) = await ollama_calls(
+        [Reply.lines([_done_with_prompt_count(reported)])], request
+    )
+
+    assert result.metrics.prompt_truncated is False
+    assert not any(n.startswith("prompt truncated") for n in result.metrics.notes)
+
+
+async def test_an_exact_count_well_above_the_servers_is_flagged() -> None:
+    request = GenerationRequest(
+        messages=REQUEST.messages,
+        expected_prompt_tokens=1971,
+        expected_prompt_tokens_exact=True,
+    )
+
+    (result,) = await ollama_calls(
+        [Reply.lines([_done_with_prompt_count(1278)])], request
+    )
+
+    assert result.metrics.prompt_truncated is True

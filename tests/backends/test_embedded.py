@@ -149,3 +149,13 @@ async def test_concurrent_calls_are_served_one_at_a_time(
     assert embedded_backend.capabilities.parallel_requests is False
     assert first.text and second.text
     assert first.metrics.tokens_generated == second.metrics.tokens_generated == 4
+    # Whichever call queued says so; its wait is in its wall time, not the engine's.
+    waited = [
+        r.metrics
+        for r in (first, second)
+        if any("waited" in note for note in r.metrics.notes)
+    ]
+    assert len(waited) == 1
+    queued = waited[0]
+    assert queued.server_total_ms is not None
+    assert queued.server_total_ms < queued.wall_ms

@@ -18,7 +18,6 @@ from chimera.agents.spec import AgentSpec
 from chimera.errors import UsageError
 from chimera.options import ModelOptions
 
-
 # What a Chimera agent sends when the user tunes nothing: a window that holds the
 # facts digest, low temperature for factual reports, a repeat penalty against the
 # loops small models fall into, and a bounded answer. Baseline agents send nothing.
@@ -68,6 +67,7 @@ def build_agents(
     if count < 1:
         raise UsageError(f"--agents must be at least 1, got {count}")
     scenario = Scenario(config.scenario)
+    check_overrides(config, scenario)
     layout = _LAYOUT[scenario]
     agents = []
     for index in range(count):
@@ -85,6 +85,27 @@ def build_agents(
             )
         )
     return agents
+
+
+def check_overrides(config: RunConfig, scenario: Scenario) -> None:
+    """Refuse per-agent options the scenario would drop without a word."""
+    for slot, overrides in sorted(config.agents.items()):
+        sent = overrides.options.sent()
+        if not sent:
+            continue
+        if scenario is Scenario.CHIMERA_HOMO:
+            why = "chimera_homo gives both agents the same options"
+            fix = "use --option / [options], or --scenario chimera_hetero"
+        elif scenario is Scenario.BASELINE_VS_CHIMERA and slot == "a":
+            why = "agent A is the baseline, which sends no options"
+            fix = "use --b-option / [agents.b.options], or --scenario chimera_hetero"
+        else:
+            continue
+        names = ", ".join(sorted(sent))
+        raise UsageError(
+            f"options for agent {slot.upper()} ({names}) would be ignored: {why}",
+            hint=fix,
+        )
 
 
 def _numbered(

@@ -142,6 +142,7 @@ async def _attempt(
         options=call.options,
         json_schema=schema,
         expected_prompt_tokens=budget.prompt_tokens_expected,
+        expected_prompt_tokens_exact=budget.count_method == "tokenizer",
     )
     result = await call.backend.generate(request)
     budget = check_truncation(budget, result.metrics)

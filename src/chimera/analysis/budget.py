@@ -199,8 +199,12 @@ def check_truncation(budget: PromptBudget, metrics: CallMetrics) -> PromptBudget
             "be checked"
         )
         return replace(budget, warning=unchecked)
-    floor = budget.prompt_tokens_expected * TRUNCATION_RATIO[budget.count_method]
-    truncated = bool(metrics.prompt_truncated) or reported < floor
+    # The backend knows whether num_ctx reached the server and what its count
+    # means (a prompt cache lowers Ollama's); its verdict wins when it gave one.
+    truncated = metrics.prompt_truncated
+    if truncated is None:
+        floor = budget.prompt_tokens_expected * TRUNCATION_RATIO[budget.count_method]
+        truncated = reported < floor
     warning: str | None = None
     if truncated:
         warning = (

@@ -14,10 +14,11 @@ from chimera.metrics.record import CallMetrics
 
 NS_PER_MS = 1_000_000
 
-# A server count this far below the client's estimate means the prompt was cut, not
-# that the estimate was rough: estimates (characters / 4 and the like) are off by a
-# few percent, a truncated prompt loses a large part.
+# A server count this far below the client's count means the prompt was cut, not
+# that the count was rough: a tokenizer count is off by a few template tokens, a
+# pessimistic estimate (characters / 1.8) runs up to about twice the real size.
 TRUNCATION_RATIO = 0.9
+ESTIMATE_TRUNCATION_RATIO = 0.5
 TRUNCATION_MIN_SHORTFALL = 32
 
 
@@ -58,22 +59,35 @@ def truncation_note(
     server_prompt_tokens: int | None,
     expected_prompt_tokens: int | None,
     num_ctx: int | None,
+    *,
+    exact: bool = False,
 ) -> str | None:
     """A note when the server evaluated far fewer prompt tokens than were sent.
 
     Servers such as Ollama cut a prompt that does not fit the context window and
-    answer HTTP 200; the prompt count is the only trace.
+    answer HTTP 200; the prompt count is the only trace. ``num_ctx`` is the window
+    the server was told to use (None when it was not sent): a prompt whose count
+    (exact, or an estimate that errs high) fits it was not cut, and a smaller
+    server count then means a reused prompt cache. ``exact`` says the expected
+    size came from the model's tokenizer rather than an estimate.
 
     >>> truncation_note(4098, 20480, 8192)[:16]
     'prompt truncated'
     >>> truncation_note(980, 1000, 2048) is None
     True
+    >>> truncation_note(124, 924, 2048) is None  # fits: the prefix was cached
+    True
+    >>> truncation_note(1278, 1971, None) is None  # within an estimate's error
+    True
     """
     if server_prompt_tokens is None or expected_prompt_tokens is None:
         return None
+    if num_ctx is not None and expected_prompt_tokens <= num_ctx:
+        return None
+    ratio = TRUNCATION_RATIO if exact else ESTIMATE_TRUNCATION_RATIO
     shortfall = expected_prompt_tokens - server_prompt_tokens
     if (
-        server_prompt_tokens >= expected_prompt_tokens * TRUNCATION_RATIO
+        server_prompt_tokens >= expected_prompt_tokens * ratio
         or shortfall < TRUNCATION_MIN_SHORTFALL
     ):
         return None

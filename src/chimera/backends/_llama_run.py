@@ -16,7 +16,7 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import llama_cpp
@@ -42,11 +42,13 @@ class EngineStats:
     eval_steps: int | None
     eval_ms: float | None
     # Engine time for the call: from picking up the model to the last token,
-    # including the load when this call loaded the model.
+    # including the load when this call loaded the model, excluding any wait.
     total_ms: float
     loaded_now: bool
     load_ms: float | None
     load_wall_ms: float | None
+    # Time spent waiting for another call to release the (serial) engine.
+    queued_ms: float = 0.0
 
 
 def sampling_kwargs(
@@ -83,12 +85,17 @@ def run_chat(
     started = time.perf_counter()
     while True:
         model, loaded_now = get_model(settings)
+        waiting_since = time.perf_counter()
         with model.lock:
             # A model evicted between lookup and lock is closed; look it up again.
             if model.closed:
                 continue
+            queued_ms = (time.perf_counter() - waiting_since) * 1000.0
             finish_reason = _generate(model, messages, sampling, on_text, cancelled)
-            return _stats(model, loaded_now, finish_reason, started)
+            stats = _stats(model, loaded_now, finish_reason, started)
+            return replace(
+                stats, total_ms=stats.total_ms - queued_ms, queued_ms=queued_ms
+            )
 
 
 def _generate(

@@ -258,8 +258,12 @@ def _truncation(
 ) -> bool | None:
     if prompt_tokens is None or request.expected_prompt_tokens is None:
         return None
+    # num_ctx is never sent over the OpenAI API: the server's window is unknown.
     note = truncation_note(
-        prompt_tokens, request.expected_prompt_tokens, request.options.num_ctx
+        prompt_tokens,
+        request.expected_prompt_tokens,
+        None,
+        exact=request.expected_prompt_tokens_exact,
     )
     if note is None:
         return False

@@ -32,6 +32,9 @@ class GenerationRequest:
     json_schema: dict[str, Any] | None = None
     # Client-side estimate of the prompt size, to detect silent truncation.
     expected_prompt_tokens: int | None = None
+    # True when that size was counted by the model's tokenizer; an estimate errs
+    # high on purpose, so a server count well below it is not by itself a cut.
+    expected_prompt_tokens_exact: bool = False
 
 
 @dataclass(frozen=True)

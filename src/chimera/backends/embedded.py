@@ -196,6 +196,11 @@ def engine_notes(stats: EngineStats) -> tuple[str, ...]:
             f"{stats.prompt_tokens} prompt tokens; llama.cpp evaluated "
             f"{stats.prompt_eval_tokens}"
         )
+    if stats.queued_ms >= 1.0:
+        notes.append(
+            f"waited {stats.queued_ms:.0f} ms for the engine while another call held "
+            "it: included in TTFT and wall time, not in the server total"
+        )
     notes.append("server total = engine time of the in-process call")
     return tuple(notes)
 

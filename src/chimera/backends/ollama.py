@@ -220,6 +220,7 @@ class OllamaBackend:
             final.prompt_eval_count,
             request.expected_prompt_tokens,
             request.options.num_ctx,
+            exact=request.expected_prompt_tokens_exact,
         )
         if note is None:
             return False

@@ -14,6 +14,7 @@ import sys
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from chimera.errors import ChimeraError, UsageError
 
@@ -21,7 +22,8 @@ COMMAND_MODULES = (
     "chimera.cli.run_cmd",
     "chimera.cli.compare_cmd",
     "chimera.cli.sweep_cmd",
-    "chimera.cli.ingest_cmd", "chimera.cli.query_cmd",
+    "chimera.cli.ingest_cmd",
+    "chimera.cli.query_cmd",
 )
 
 err_console = Console(stderr=True)
@@ -67,7 +69,10 @@ def main() -> None:
     except ChimeraError as error:
         if _State.debug:
             err_console.print_exception()
-        err_console.print(f"[bold red]error:[/] {error.one_line()}", highlight=False)
+        # Messages quote TOML tables and pydantic locations such as `[key]`: they
+        # are text, not Rich markup.
+        message = escape(error.one_line())
+        err_console.print(f"[bold red]error:[/] {message}", highlight=False)
         sys.exit(2 if isinstance(error, UsageError) else 1)
     except typer.Abort:
         err_console.print("aborted")
@@ -81,18 +86,25 @@ def main() -> None:
 
 
 def _exit_for_click(exc: BaseException) -> None:
-    """Map Click's own exceptions (usage errors, --help exits) to exit codes."""
+    """Map Click's own exceptions (usage errors, --help exits) to exit codes.
+
+    Recent Typer releases ship their own copy of Click, whose exceptions derive
+    from ``typer.TyperException`` rather than ``click.ClickException``; both kinds
+    are recognised by what they offer (``show`` and ``exit_code``).
+    """
     import click
 
-    if isinstance(exc, click.exceptions.Exit):
+    if isinstance(exc, typer.Exit | click.exceptions.Exit):
         sys.exit(exc.exit_code)
-    if isinstance(exc, click.ClickException):
+    if isinstance(exc, typer.TyperException | click.ClickException) and hasattr(
+        exc, "show"
+    ):
         exc.show(file=sys.stderr)
-        sys.exit(exc.exit_code)
+        sys.exit(getattr(exc, "exit_code", 2))
     if _State.debug:
         raise exc
     err_console.print(
-        f"[bold red]unexpected error:[/] {type(exc).__name__}: {exc} "
+        f"[bold red]unexpected error:[/] {escape(f'{type(exc).__name__}: {exc}')} "
         "(run with --debug for the traceback)",
         highlight=False,
     )

@@ -107,10 +107,10 @@ def compare(
         None, "--b-option", help="Option of config B, NAME=VALUE (repeatable)."
     ),
     a_config: Path | None = typer.Option(
-        None, "--a-config", help="TOML whose [options] table configures A."
+        None, "--a-config", help="TOML whose \\[options] table configures A."
     ),
     b_config: Path | None = typer.Option(
-        None, "--b-config", help="TOML whose [options] table configures B."
+        None, "--b-config", help="TOML whose \\[options] table configures B."
     ),
     option: list[str] | None = typer.Option(
         None, "--option", help="Option sent by both configs, NAME=VALUE."

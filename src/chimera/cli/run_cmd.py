@@ -54,14 +54,20 @@ def run(
     model_path: Path | None = typer.Option(
         None, "--model-path", help="GGUF file for the embedded engine."
     ),
-    timeout_s: float = typer.Option(
-        300.0, "--timeout", help="Per-call timeout, seconds."
+    timeout_s: float | None = typer.Option(
+        None,
+        "--timeout",
+        min=0.001,
+        help="Per-call timeout, seconds (default 300, or the config's).",
     ),
     option: list[str] | None = typer.Option(
         None,
         "--option",
         "-O",
-        help="Chimera option NAME=VALUE for both agents (repeatable).",
+        help=(
+            "Chimera option NAME=VALUE for every Chimera agent; the baseline "
+            "sends none (repeatable)."
+        ),
     ),
     a_option: list[str] | None = typer.Option(
         None, "--a-option", help="Option NAME=VALUE for agent A only."
@@ -90,7 +96,7 @@ def run(
             f"artifact directory {artifacts_dir} does not exist or is not a directory",
             hint="pass the root of a tree of benchmark results",
         )
-    run_config = _merge_config(
+    run_config = merge_run_config(
         load_run_config(config) if config else RunConfig(),
         scenario,
         backend,
@@ -112,22 +118,19 @@ def run(
     else:
         _print_result(result)
     if not result.outcomes:
-        raise ChimeraError(
-            "every agent failed: " + "; ".join(result.failures.values()),
-            hint=f"nothing but metrics.json was written to {out_dir}",
-        )
+        raise all_failed_error(result)
     if result.failures:
         raise typer.Exit(1)
 
 
-def _merge_config(
+def merge_run_config(
     base: RunConfig,
     scenario: Scenario | None,
     backend: str | None,
     model: str | None,
     host: str | None,
     model_path: Path | None,
-    timeout_s: float,
+    timeout_s: float | None,
     option: list[str] | None,
     a_option: list[str] | None,
     b_option: list[str] | None,
@@ -136,15 +139,20 @@ def _merge_config(
     data: dict[str, Any] = base.model_dump()
     if scenario is not None:
         data["scenario"] = scenario.value
-    if backend or model or host or model_path:
+    if backend or model or host or model_path or timeout_s is not None:
         spec = build_backend_spec(
             backend or base.backend.kind,
             model or base.backend.model,
             host or base.backend.host,
             model_path or base.backend.model_path,
-            timeout_s,
+            base.backend.timeout_s if timeout_s is None else timeout_s,
         )
         data["backend"] = spec.model_dump()
+    if timeout_s is not None:
+        # Agents on their own endpoints get the flag's timeout too.
+        for agent in data["agents"].values():
+            if agent["backend"] is not None:
+                agent["backend"]["timeout_s"] = timeout_s
     shared = parse_option_pairs(option, "--option")
     data["options"] = build_options({**data["options"], **shared}, "--option").sent()
     for slot, pairs, flag in (
@@ -154,11 +162,12 @@ def _merge_config(
         values = parse_option_pairs(pairs, flag)
         if not values:
             continue
-        current = base.agents.get(slot, AgentOverrides()).model_dump()
+        agents = data.setdefault("agents", {})
+        current = agents.get(slot) or AgentOverrides().model_dump()
         current["options"] = build_options(
             {**current["options"], **values}, flag
         ).sent()
-        data.setdefault("agents", {})[slot] = current
+        agents[slot] = current
     return RunConfig.model_validate(data)
 
 
@@ -204,6 +213,21 @@ def _summary(result: RunResult) -> dict[str, Any]:
         "files": [str(path) for path in result.files],
         "failures": result.failures,
     }
+
+
+def all_failed_error(result: RunResult) -> ChimeraError:
+    """One error for a run where no agent finished; a shared cause is said once."""
+    causes = list(dict.fromkeys(result.failures.values()))
+    if len(causes) == 1:
+        message = f"every agent failed: {causes[0]}"
+    else:
+        labels = {spec.agent_id: spec.label for spec in result.agents}
+        message = "every agent failed: " + "; ".join(
+            f"{labels.get(agent_id, agent_id)}: {cause}"
+            for agent_id, cause in result.failures.items()
+        )
+    written = ", ".join(path.name for path in result.files) or "nothing"
+    return ChimeraError(message, hint=f"only {written} written to {result.out_dir}")
 
 
 def _print_result(result: RunResult) -> None:

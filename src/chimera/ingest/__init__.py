@@ -20,6 +20,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from chimera.ingest.frames import load_dataset as load_dataset
+    from chimera.ingest.frames import save_dataset as save_dataset
     from chimera.ingest.inventory import FileIssue as FileIssue
     from chimera.ingest.inventory import Inventory as Inventory
     from chimera.ingest.options import IngestOptions as IngestOptions
@@ -30,8 +32,6 @@ if TYPE_CHECKING:
     from chimera.ingest.schema import CANONICAL_METRICS as CANONICAL_METRICS
     from chimera.ingest.schema import DATASET_COLUMNS as DATASET_COLUMNS
     from chimera.ingest.sql import query as query
-    from chimera.ingest.storage import load_dataset as load_dataset
-    from chimera.ingest.storage import save_dataset as save_dataset
 
 _EXPORTS = {
     "CANONICAL_METRICS": "chimera.ingest.schema",
@@ -43,9 +43,9 @@ _EXPORTS = {
     "ingest": "chimera.ingest.pipeline",
     "ingest_to_file": "chimera.ingest.pipeline",
     "ingested_file": "chimera.ingest.pipeline",
-    "load_dataset": "chimera.ingest.storage",
+    "load_dataset": "chimera.ingest.frames",
     "query": "chimera.ingest.sql",
-    "save_dataset": "chimera.ingest.storage",
+    "save_dataset": "chimera.ingest.frames",
 }
 
 __all__ = sorted(_EXPORTS)

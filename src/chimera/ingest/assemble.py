@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -28,14 +27,8 @@ from chimera.ingest.options import IngestOptions
 from chimera.ingest.renderings import renderings
 from chimera.ingest.rows import MODEL_SOURCE, dataset_schema
 from chimera.ingest.scan import ScanResult
-from chimera.ingest.schema import DATASET_COLUMNS
 from chimera.ingest.spill import TableSpill
 
-# Low-cardinality text columns are categorical in the returned frame.
-CATEGORICAL = (
-    "source_file", "record_id", "model", "quantization", "backend", "params",
-    "metric", "unit", "original_name", "original_unit", "status", "error", "stat",
-)  # fmt: skip
 Context = dict[str, object]
 
 
@@ -172,46 +165,3 @@ def _model_for(
     key = model_key(named[0])
     matches = [m for m in data_models.get(_folder(rel), ()) if model_key(m) == key]
     return matches[0] if len(matches) == 1 else None
-
-
-def read_dataset_file(path: Path) -> pd.DataFrame:
-    """A dataset Parquet file as the public frame."""
-    return finalize(pq.read_table(path, read_dictionary=list(CATEGORICAL)))
-
-
-def finalize(data: pa.Table | pd.DataFrame) -> pd.DataFrame:
-    """The public frame: ``DATASET_COLUMNS`` in order, repeated text categorical."""
-    if isinstance(data, pa.Table):
-        data = _arrow_columns(data)
-        frame = data.to_pandas(self_destruct=True, split_blocks=True)
-        del data
-        pa.default_memory_pool().release_unused()
-    else:
-        frame = data.reset_index(drop=True)
-    columns: dict[str, pd.Series] = {}
-    for name, (kind, _meaning) in DATASET_COLUMNS.items():
-        column = frame[name] if name in frame else pd.Series([None] * len(frame))
-        if kind == "double":
-            if column.dtype != "float64":
-                column = pd.to_numeric(column, errors="coerce").astype("float64")
-        elif name in CATEGORICAL:
-            if not isinstance(column.dtype, pd.CategoricalDtype):
-                column = column.astype("category")
-        elif not pd.api.types.is_string_dtype(column.dtype) or isinstance(
-            column.dtype, pd.CategoricalDtype
-        ):
-            column = column.astype(object).astype("string")
-        columns[name] = column
-    return pd.DataFrame(columns, copy=False)
-
-
-def _arrow_columns(table: pa.Table) -> pa.Table:
-    """The dataset columns only; text that sorts (locator, timestamp) as strings."""
-    names = [name for name in DATASET_COLUMNS if name in table.schema.names]
-    table = table.select(names)
-    for name in names:
-        kind = DATASET_COLUMNS[name][0]
-        if kind == "string" and name not in CATEGORICAL:
-            index = table.schema.get_field_index(name)
-            table = table.set_column(index, name, table[name].cast(pa.string()))
-    return table

@@ -76,11 +76,11 @@ class Fingerprint:
     record_id: str
     prefix: str
     values: int
-    digest: str
+    digest: int
 
 
-# One file's fingerprints: (record id, name prefix, number of values, digest).
-FilePrints = list[tuple[str, str, int, str]]
+# One file's fingerprints: (record id after "file#", name prefix, values, digest).
+FilePrints = list[tuple[str, str, int, int]]
 
 
 def repeated_records(
@@ -90,20 +90,19 @@ def repeated_records(
 ) -> tuple[dict[str, list[tuple[str, str]]], list[RecordDuplicate]]:
     """Per file, the (record_id, prefix) pairs to drop; and the inventory's note."""
     # Only digests seen in two files can be repeats; most records are unique.
-    seen: dict[str, str] = {}
-    shared: set[str] = set()
+    seen: dict[int, str] = {}
+    shared: set[int] = set()
     for rel, file_prints in prints.items():
         for _record, _prefix, _values, digest in file_prints:
             if seen.setdefault(digest, rel) != rel:
                 shared.add(digest)
     del seen
-    groups: dict[str, list[Fingerprint]] = defaultdict(list)
+    groups: dict[int, list[Fingerprint]] = defaultdict(list)
     for rel, file_prints in prints.items():
-        for record_id, prefix, values, digest in file_prints:
+        for local, prefix, values, digest in file_prints:
             if digest in shared:
-                groups[digest].append(
-                    Fingerprint(rel, record_id, prefix, values, digest)
-                )
+                member = Fingerprint(rel, f"{rel}#{local}", prefix, values, digest)
+                groups[digest].append(member)
     drops: dict[tuple[str, str, str], str] = {}
     for members in groups.values():
         if len({member.rel for member in members}) < 2:

@@ -47,7 +47,7 @@ class FileResult:
     failed_records: int = 0
     # Model names written inside the data (not guessed from the path).
     data_models: list[str] = field(default_factory=list)
-    fingerprints: list[tuple[str, str, int, str]] = field(default_factory=list)
+    fingerprints: list[tuple[str, str, int, int]] = field(default_factory=list)
     time_first: tuple[str, str] | None = None  # (sortable ISO, display)
     time_last: tuple[str, str] | None = None
     directory_context: dict[str, object] | None = None

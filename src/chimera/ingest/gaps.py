@@ -13,10 +13,11 @@ file carry but some lack).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from chimera.ingest.inventory import FileIssue, Gaps
 from chimera.ingest.vocabulary import CONFIG_COLUMNS
@@ -79,9 +80,9 @@ def compute_gaps(
 ) -> Gaps:
     """All gap counts for one ingested tree; table ``m`` holds the measurements."""
     gaps = Gaps(files_without_metrics=sorted(files_without_metrics))
-    types = pd.DataFrame(
+    types = pa.table(
         {"source_file": list(kinds), "source_type": list(kinds.values())},
-        columns=["source_file", "source_type"],
+        schema=pa.schema([("source_file", pa.string()), ("source_type", pa.string())]),
     )
     connection.register("kinds", types)
     _fill(gaps, connection)
@@ -95,36 +96,34 @@ def compute_gaps(
 
 
 def _fill(gaps: Gaps, connection: duckdb.DuckDBPyConnection) -> None:
-    without_ttft = connection.execute(_WITHOUT_TTFT).fetchdf()
+    without_ttft = connection.execute(_WITHOUT_TTFT).fetchall()
     gaps.throughput_without_ttft = len(without_ttft)
-    gaps.throughput_without_ttft_files = _files(without_ttft)
-    single = connection.execute(_SINGLE_RUNS).fetchdf()
+    gaps.throughput_without_ttft_files = _files(row[1] for row in without_ttft)
+    single = connection.execute(_SINGLE_RUNS).fetchall()
     gaps.single_runs = len(single)
-    gaps.single_run_files = _files(single)
-    unnamed = connection.execute(_WITHOUT_MODEL).fetchdf()
+    gaps.single_run_files = _files(row[0] for row in single)
+    unnamed = connection.execute(_WITHOUT_MODEL).fetchall()
     gaps.configs_without_model = len(unnamed)
-    gaps.configs_without_model_files = _files(unnamed)
-    failed = connection.execute(_FAILED).fetchdf()
-    pairs = zip(failed["file"], failed["runs"], strict=True)
-    gaps.failed_run_files = {str(file): int(runs) for file, runs in pairs}
+    gaps.configs_without_model_files = _files(row[1] for row in unnamed)
+    failed = connection.execute(_FAILED).fetchall()
+    gaps.failed_run_files = {str(file): int(runs) for file, runs in failed}
     gaps.failed_runs = sum(gaps.failed_run_files.values())
 
 
-def _files(found: pd.DataFrame) -> list[str]:
-    return sorted({str(name) for name in found["file"]})[:_MAX_FILES]
+def _files(found: Iterable[object]) -> list[str]:
+    return sorted({str(name) for name in found})[:_MAX_FILES]
 
 
 def _missing_fields(connection: duckdb.DuckDBPyConnection) -> list[FileIssue]:
     """Fields most records of a file carry but some lack (e.g. a prompt-cache hit
     that drops ``prompt_eval_count``)."""
-    found = connection.execute(_MISSING_FIELDS).fetchdf()
+    found = connection.execute(_MISSING_FIELDS).fetchall()
     return [
         FileIssue(
-            path=str(row.file),
-            reason=f"{row.name} absent in {row.records - row.seen} "
-            f"of {row.records} records",
+            path=str(file),
+            reason=f"{name} absent in {records - seen} of {records} records",
         )
-        for row in found.itertuples(index=False)
+        for file, name, records, seen in found
     ]
 
 

@@ -22,11 +22,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from chimera.errors import UsageError
-from chimera.ingest.assemble import assemble, read_dataset_file
+from chimera.ingest.assemble import assemble
 from chimera.ingest.dedupe import byte_duplicates
 from chimera.ingest.fileresult import FileResult
 from chimera.ingest.inventory import Inventory
@@ -35,6 +34,9 @@ from chimera.ingest.reader import read_file
 from chimera.ingest.scan import FileEntry, scan
 from chimera.ingest.spill import TableSpill
 from chimera.ingest.storage import write_outputs
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +68,9 @@ def ingest(
     Raises ``IngestError`` only when the tree itself cannot be read (missing root,
     not a folder); every problem with single files is reported in the inventory.
     """
+    # pandas is loaded here, not at import: ingest_to_file never needs it.
+    from chimera.ingest.frames import read_dataset_file
+
     with tempfile.TemporaryDirectory(prefix="chimera-ingest-") as work:
         target = Path(work) / "dataset.parquet"
         inventory, timings = _run(Path(root), options, progress, target, Path(work))
@@ -155,7 +160,10 @@ def _workers(entries: list[FileEntry], options: IngestOptions) -> int:
     total = sum(entry.size for entry in entries if not entry.too_large)
     if len(entries) < _PARALLEL_MIN_FILES and total < _PARALLEL_MIN_BYTES:
         return 1
-    return max(1, min(os.cpu_count() or 1, _MAX_AUTO_WORKERS))
+    # This process stays busy too (parking tables, building the dataset), so it
+    # keeps one CPU: on two CPUs a single worker only adds a process's memory.
+    workers = min((os.cpu_count() or 1) - 1, _MAX_AUTO_WORKERS)
+    return workers if workers >= 2 else 1
 
 
 def _read_all(

@@ -191,8 +191,9 @@ class RowSink:
             arrays.append(array)
         return pa.Table.from_arrays(arrays, names=schema.names)
 
-    def fingerprints(self) -> list[tuple[str, str, int, str]]:
-        """(record_id, name prefix, values, hash) of each record's measured values.
+    def fingerprints(self) -> list[tuple[str, str, int, int]]:
+        """(record id without the file part, name prefix, values, hash) of each
+        record's measured values (kept for the whole tree, so kept small).
 
         Hashes cover (name relative to the prefix, original number) pairs of the
         ok measurements; JSON records also get one per nested object, so a file
@@ -215,13 +216,14 @@ class RowSink:
                 prefix = ".".join(parts[:cut])
                 rest = ".".join(parts[cut:])
                 payloads.setdefault((record_id, prefix), []).append((rest, number))
+        skip = len(self.source_file) + 1
         return [
-            (record_id, prefix, len(items), _digest(items))
+            (record_id[skip:], prefix, len(items), _digest(items))
             for (record_id, prefix), items in payloads.items()
             if len(items) >= 2
         ]
 
 
-def _digest(items: list[tuple[str, str]]) -> str:
+def _digest(items: list[tuple[str, str]]) -> int:
     text = "\n".join(f"{name}={number}" for name, number in sorted(items))
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest())

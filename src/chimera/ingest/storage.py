@@ -1,9 +1,10 @@
-"""Saving and loading a dataset with its inventory beside it.
+"""Dataset files on disk: Parquet or CSV, with the inventory in a sidecar.
 
 A dataset is written as Parquet (typed, compact) or CSV (for spreadsheets), with
-the inventory as strict JSON in a sidecar ``<name>.inventory.json``. Files are
-written under a temporary name and renamed, so a crash never leaves half a file.
-``load_dataset`` reads either form back, or ingests a folder.
+the inventory as strict JSON in ``<name>.inventory.json``. Files are written
+under a temporary name and renamed, so a crash never leaves half a file. This
+module needs no pandas: a dataset assembled on disk is moved or converted by
+DuckDB without being loaded (``frames`` handles pandas frames).
 """
 
 from __future__ import annotations
@@ -16,12 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from chimera.errors import IngestError, UsageError
-from chimera.ingest.assemble import finalize, read_dataset_file
 from chimera.ingest.inventory import Inventory
-from chimera.ingest.options import IngestOptions
 
 _FORMATS = (".parquet", ".csv")
 
@@ -31,7 +29,7 @@ def inventory_path(dataset_path: Path) -> Path:
     return dataset_path.with_name(dataset_path.stem + ".inventory.json")
 
 
-def _check_format(path: Path) -> str:
+def check_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in _FORMATS:
         raise UsageError(
@@ -42,7 +40,7 @@ def _check_format(path: Path) -> str:
 
 
 @contextmanager
-def _atomic(target: Path) -> Iterator[Path]:
+def atomic(target: Path) -> Iterator[Path]:
     """A temporary file beside ``target``, renamed over it on success."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -55,54 +53,23 @@ def _atomic(target: Path) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
-def _write_inventory(inventory: Inventory, path: Path) -> None:
-    with _atomic(inventory_path(path)) as temporary:
+def write_inventory(inventory: Inventory, path: Path) -> None:
+    with atomic(inventory_path(path)) as temporary:
         temporary.write_text(inventory.model_dump_json(indent=2), encoding="utf-8")
-
-
-def save_dataset(dataset: pd.DataFrame, inventory: Inventory, path: Path) -> Path:
-    """Write ``dataset`` to ``path`` (.parquet or .csv) and its inventory beside it."""
-    suffix = _check_format(path)
-    with _atomic(path) as temporary:
-        if suffix == ".parquet":
-            dataset.to_parquet(temporary, index=False)
-        else:
-            dataset.to_csv(temporary, index=False)
-    _write_inventory(inventory, path)
-    return path
 
 
 def write_outputs(parquet: Path, inventory: Inventory, path: Path) -> Path:
     """Move an assembled Parquet dataset to ``path`` (converting to CSV when asked,
     without loading it) and write the inventory beside it."""
-    suffix = _check_format(path)
-    with _atomic(path) as temporary:
+    suffix = check_format(path)
+    with atomic(path) as temporary:
         if suffix == ".parquet":
             shutil.copyfile(parquet, temporary)
         else:
             with duckdb.connect() as connection:
                 connection.read_parquet(str(parquet)).write_csv(str(temporary))
-    _write_inventory(inventory, path)
+    write_inventory(inventory, path)
     return path
-
-
-def load_dataset(
-    path: Path | str, options: IngestOptions | None = None
-) -> tuple[pd.DataFrame, Inventory]:
-    """The dataset and inventory of a folder (ingested now) or of a saved dataset."""
-    path = Path(path)
-    if path.is_dir():
-        from chimera.ingest.pipeline import ingest  # the pipeline imports this module
-
-        result = ingest(path, options)
-        return result.dataset, result.inventory
-    if not path.exists():
-        raise IngestError(
-            f"{path} does not exist", hint="pass a folder or a saved dataset"
-        )
-    suffix = _check_format(path)
-    frame = read_dataset_file(path) if suffix == ".parquet" else pd.read_csv(path)
-    return finalize(frame), load_inventory(path)
 
 
 def load_inventory(path: Path) -> Inventory:
