@@ -72,7 +72,9 @@ class BackendTimeout(BackendError):
 class BackendHTTPError(BackendError):
     """The server answered with an HTTP error status."""
 
-    def __init__(self, message: str, *, status_code: int, **context: str | None) -> None:
+    def __init__(
+        self, message: str, *, status_code: int, **context: str | None
+    ) -> None:
         super().__init__(message, **context)
         self.status_code = status_code
 

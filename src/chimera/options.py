@@ -23,7 +23,9 @@ class ModelOptions(BaseModel):
     num_gpu: int | None = Field(
         None, ge=0, description="Layers offloaded to the GPU (999 = all)."
     )
-    num_ctx: int | None = Field(None, ge=64, le=1_048_576, description="Context window.")
+    num_ctx: int | None = Field(
+        None, ge=64, le=1_048_576, description="Context window."
+    )
     num_batch: int | None = Field(None, ge=1, description="Prompt batch size.")
     num_thread: int | None = Field(None, ge=1, description="CPU threads.")
     temperature: float | None = Field(None, ge=0.0, le=5.0)

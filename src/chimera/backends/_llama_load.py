@@ -125,6 +125,9 @@ class LoadedModel:
     load_ms: float | None
     load_wall_ms: float
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Tokenizing reads only the vocabulary, so it need not wait for a generation
+    # holding ``lock``; this one only keeps it clear of ``close``.
+    tokenizer_lock: threading.Lock = field(default_factory=threading.Lock)
     closed: bool = False
 
     def context_length(self) -> int:
@@ -133,13 +136,13 @@ class LoadedModel:
 
     def count_tokens(self, text: str) -> int | None:
         """Tokens in ``text``, or None if the model was unloaded meanwhile."""
-        with self.lock:
+        with self.tokenizer_lock:
             if self.closed:
                 return None
             return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False))
 
     def close(self) -> None:
-        with self.lock:
+        with self.lock, self.tokenizer_lock:
             self.closed = True
             self.llama.close()
 

@@ -29,6 +29,7 @@ from chimera.ingest.scan import FileEntry, ScanResult
 
 # Reasons that mean the file was never read (as opposed to read and rejected).
 _NOT_READ = ("too large", "permission denied", "unreadable")
+_DUCKDB_MEMORY = "160MB"
 
 
 def build_inventory(
@@ -40,9 +41,18 @@ def build_inventory(
     options: IngestOptions,
 ) -> Inventory:
     """The complete inventory of one ingestion (``dataset``: its Parquet file)."""
-    with duckdb.connect() as connection:
+    with duckdb.connect(config=_duckdb_config(dataset.parent)) as connection:
         connection.read_parquet(str(dataset)).create_view("m")
         return _build(scanned, results, groups, connection, record_duplicates, options)
+
+
+def _duckdb_config(work: Path) -> dict[str, str]:
+    """Bounded memory: DuckDB spills its group-bys to ``work`` beyond this."""
+    return {
+        "memory_limit": _DUCKDB_MEMORY,
+        "temp_directory": str(work / "duckdb"),
+        "preserve_insertion_order": "false",
+    }
 
 
 def _build(
