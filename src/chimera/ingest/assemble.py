@@ -74,7 +74,7 @@ class _DatasetWriter:
     dictionaries for the reader to merge.
     """
 
-    ROWS_PER_GROUP = 65_536
+    ROWS_PER_GROUP = 32_768
 
     def __init__(self, target: Path) -> None:
         self.target = target

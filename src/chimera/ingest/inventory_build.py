@@ -29,7 +29,7 @@ from chimera.ingest.scan import FileEntry, ScanResult
 
 # Reasons that mean the file was never read (as opposed to read and rejected).
 _NOT_READ = ("too large", "permission denied", "unreadable")
-_DUCKDB_MEMORY = "160MB"
+_DUCKDB_MEMORY = "96MB"
 
 
 def build_inventory(
@@ -46,7 +46,7 @@ def build_inventory(
         return _build(scanned, results, groups, connection, record_duplicates, options)
 
 
-def _duckdb_config(work: Path) -> dict[str, str]:
+def _duckdb_config(work: Path) -> dict[str, str | bool | int | float | list[str]]:
     """Bounded memory: DuckDB spills its group-bys to ``work`` beyond this."""
     return {
         "memory_limit": _DUCKDB_MEMORY,
