@@ -65,7 +65,8 @@ def test_performance_table_is_rendered_from_the_facts(
 
 def test_inventory_counts_come_from_the_inventory(make_outcome: OutcomeFactory) -> None:
     markdown = make_outcome().markdown
-    assert "Files analysed: **5** (4,096 bytes) in 3 directories" in markdown
+    counts = "Files analysed: **5** (4,096 bytes) in 3 directories including the root"
+    assert counts in markdown
     assert "| csv | 2 | 2,048 | 2025-10-08T16:29:55 UTC |" in markdown
     assert "missing: artifacts" in markdown
     assert "- **Files analysed:** 5" in markdown

@@ -5,7 +5,8 @@ summarise them. So every figure a report can state is computed here, from the
 tidy dataset, as a ``Fact`` with an id and its source files: per model the run
 count and mean / median / p95 of throughput, TTFT, total and load durations; the
 best and worst config per metric; the effect of each option; failed runs; and per
-config the same statistics. Failed rows never enter a statistic.
+config the same statistics. Failed and warm-up rows never enter a statistic;
+which other rows do is decided in ``measured``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ from chimera.analysis.facts import (
     fmt_qty,
 )
 from chimera.analysis.inventory_facts import inventory_facts
+from chimera.analysis.measured import (
+    KIND_COLUMN,
+    aggregate_label,
+    usable_rows,
+    warmup_rows,
+)
 from chimera.ingest.inventory import Inventory
 
 # Canonical metric -> (label, higher is better). Only these are summarised.
@@ -58,6 +65,7 @@ def build_digest(dataset: pd.DataFrame, inventory: Inventory | None) -> Digest:
         inventory_facts(builder, inventory)
     frame = _prepared(dataset)
     _overall_facts(builder, frame)
+    _warmup_fact(builder, frame)
     measured = _measured(frame)
     for model in _models_by_size(measured):
         _model_facts(builder, frame, measured, model)
@@ -90,9 +98,7 @@ def _prepared(dataset: pd.DataFrame) -> pd.DataFrame:
 
 def _measured(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows that hold a usable value of a summarised metric."""
-    keep = ~frame["_failed"] & frame["value"].notna() & frame["metric"].isin(METRICS)
-    finite = np.isfinite(frame["value"].to_numpy(dtype=float, na_value=np.nan))
-    return frame[keep & finite]
+    return usable_rows(frame, set(METRICS))
 
 
 def _models_by_size(measured: pd.DataFrame) -> list[str]:
@@ -120,6 +126,18 @@ def _overall_facts(builder: FactBuilder, frame: pd.DataFrame) -> None:
     builder.add(FactKind.RUNS, text, (len(frame), files, runs, failed), tier=0)
 
 
+def _warmup_fact(builder: FactBuilder, frame: pd.DataFrame) -> None:
+    warmup = warmup_rows(frame)
+    if warmup.empty:
+        return
+    rows, runs = len(warmup), int(warmup["record_id"].nunique())
+    text = (
+        f"{rows} warm-up rows ({_runs(runs)}) excluded from every statistic: "
+        "warm-up calls carry the model load and are not measured runs."
+    )
+    builder.add(FactKind.RUNS, text, [(rows, None), (runs, None)], tier=0)
+
+
 @dataclass(frozen=True)
 class _Series:
     """One metric's usable values for one model."""
@@ -139,6 +157,13 @@ class _Series:
     @property
     def unit(self) -> str:
         return _unit(self.values)
+
+    @property
+    def kind(self) -> str:
+        """' (tool-reported mean per run)' when built from aggregates."""
+        kinds = self.values[KIND_COLUMN].dropna()
+        label = aggregate_label(str(kinds.iloc[0]) if not kinds.empty else None)
+        return f" ({label})" if label else ""
 
     def config_means(self) -> pd.Series:
         return self.values.groupby("_config", sort=True)["value"].mean()
@@ -200,7 +225,8 @@ def _summary_fact(builder: FactBuilder, series: _Series) -> None:
     configs = values["_config"].nunique()
     across = f" across {configs} configs" if configs > 1 else ""
     text = (
-        f"{series.model} {_labelled(series.label, unit)} over {_runs(runs)}{across}: "
+        f"{series.model} {_labelled(series.label, unit)} over {_runs(runs)}"
+        f"{series.kind}{across}: "
         f"mean {fmt_num(mean)}, median {fmt_num(median)}, p95 {fmt_num(p95)}, "
         f"range {fmt_num(low)} to {fmt_num(high)}."
     )

@@ -45,7 +45,8 @@ def _totals(builder: FactBuilder, inventory: Inventory) -> None:
     )
     text = (
         f"{_count(totals.files, 'file')} ({types or 'none'}), {totals.bytes} bytes, "
-        f"in {totals.directories} directories; {inventory.records} records and "
+        f"in {totals.directories} directories including the root; "
+        f"{inventory.records} records and "
         f"{inventory.measurements} measurements ingested."
     )
     _add(builder, FactKind.INVENTORY, text, tier=0)

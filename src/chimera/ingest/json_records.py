@@ -9,6 +9,11 @@ A failure marker (an ``error`` string, ``success: false``, ``completed: 0`` with
 ``failed: 8``) fails the object that holds it, or the nearest enclosing object
 that holds measurements: a failed ``torch_compile`` backend fails only that
 backend's numbers, not the whole file.
+
+An object that describes the host (``"system": {"memory_total_mb": ...}``) is not
+a measurement: its names and settings still give context, its numbers make no
+rows. A host-named object that carries its own timestamp is a telemetry sample
+(CPU, memory, GPU readings over time) and is read as measurements.
 """
 
 from __future__ import annotations
@@ -23,6 +28,11 @@ from chimera.ingest.rows import RecordContext
 from chimera.ingest.vocabulary import CONFIG_PARENTS, classify, normalize
 
 _UNIT_KEYS = ("unit", "units")
+# Objects under these names describe the machine the benchmark ran on.
+_HOST_KEYS = frozenset(
+    {"system", "system_info", "host", "machine", "environment", "hardware"}
+    | {"platform", "env"}
+)
 
 
 @dataclass
@@ -39,6 +49,7 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
     failure: str | None = None
     has_metrics: bool = False
+    host: bool = False  # describes the host: its numbers are not measurements
 
 
 @dataclass
@@ -82,14 +93,21 @@ class JsonWalker:
         jpath: str,
         record: str,
         root: bool,
+        host: bool = False,
     ) -> _Node:
-        node = _Node(keys, rel, jpath, record, root)
+        node = _Node(keys, rel, jpath, record, root, host=host)
         for key, item in value.items():
             key = str(key)
             child_rel = f"{rel}.{key}" if rel else key
             if isinstance(item, dict):
                 child = self._build(
-                    item, (*keys, key), child_rel, f"{jpath}.{key}", record, False
+                    item,
+                    (*keys, key),
+                    child_rel,
+                    f"{jpath}.{key}",
+                    record,
+                    False,
+                    host or _describes_host(key, item),
                 )
                 node.children.append(child)
             elif isinstance(item, list):
@@ -127,6 +145,8 @@ class JsonWalker:
             if info.role != "metric":
                 absorb(context, info, value)
                 self._remember(context)
+            elif node.host:
+                continue
             cells.append(self._cell(node, key, value, node.jpath, unit))
         for child in node.children:
             if (
@@ -140,7 +160,7 @@ class JsonWalker:
                     absorb(
                         context, classify(key, child.keys, self.config_context), value
                     )
-        for key, items in node.arrays:
+        for key, items in [] if node.host else node.arrays:
             for index, item in enumerate(items):
                 locator = f"{node.jpath}.{key}[{index}]"
                 cell = self._cell(node, key, item, "", unit, locator)
@@ -189,6 +209,13 @@ class JsonWalker:
             or any(ch.isdigit() for ch in context.quantization)
         ):
             found.quantization = context.quantization
+
+
+def _describes_host(key: str, item: dict[str, object]) -> bool:
+    """A host description, not a timestamped telemetry sample of the host."""
+    if normalize(key) not in _HOST_KEYS:
+        return False
+    return not any(classify(str(name), (key,)).role == "timestamp" for name in item)
 
 
 def _is_number(value: object) -> bool:

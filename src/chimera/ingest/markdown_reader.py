@@ -6,7 +6,9 @@ row, several headings merged on one line. A table is recognised by its
 ``| --- |`` separator row, which fixes the number of columns; whatever precedes
 the header cells on that line, or follows the last cell of a row, is read as
 ordinary text. Headings give context (``# decode:`` / ``## latency:``) to the
-tables and bullets below them; fenced code blocks are skipped.
+tables and bullets below them; fenced code blocks are skipped. A table without a
+model column measured the model its nearest heading names, when it names exactly
+one ("# Parameter sweep — SmolLM2-135M-Instruct (Q4_1)").
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 from collections.abc import Iterator
 
 from chimera.ingest.fileresult import FileReport, Unusable
+from chimera.ingest.names import models_in_text, quantization_from_text
 from chimera.ingest.records import FlatRecord
 from chimera.ingest.rows import RecordContext
 from chimera.ingest.tables import Table, clean_rows, records_from_table
@@ -51,7 +54,8 @@ def read_markdown(
                 for record in _text_pieces(piece, at, extractor, headings):
                     found += 1
                     yield record
-            for record in records_from_table(table, rel, base, observe_times=False):
+            context = _heading_context(base, headings)
+            for record in records_from_table(table, rel, context, observe_times=False):
                 found += 1
                 yield record
             continue
@@ -85,6 +89,29 @@ def _text_pieces(
         record = extractor.feed(piece, number, tuple(title for _, title in headings))
         if record is not None:
             yield record
+
+
+def _heading_context(
+    base: RecordContext, headings: list[tuple[int, str]]
+) -> RecordContext:
+    """``base`` with the model the nearest model-naming heading names.
+
+    A model column in the table, or a model the data set, still wins: the
+    heading ranks with file and folder names.
+    """
+    if base.model_source == "data":
+        return base
+    for _, title in reversed(headings):
+        models = models_in_text(title)
+        if not models:
+            continue
+        if len(models) > 1:
+            return base
+        context = base.child()
+        context.model, context.model_source = models[0], "name"
+        context.quantization = base.quantization or quantization_from_text(title)
+        return context
+    return base
 
 
 def _read_table(

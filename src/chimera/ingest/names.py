@@ -64,6 +64,8 @@ _STEM_NOISE = frozenset(
         "tests", "output", "outputs", "stats", "quant",
     }
 )  # fmt: skip
+# A word of a title that may be a model name: tags keep their ':', '.', '/', '-'.
+_TITLE_TOKEN = re.compile(r"[\w.:/-]+")
 _TIMESTAMP_TOKEN = re.compile(r"^\d{6,}(?:-\d{4,})?$")
 
 
@@ -183,6 +185,20 @@ def model_from_stem(stem: str) -> str | None:
     if tail and (tail[0].isdigit() or tail == "latest"):
         return f"{head}:{tail}"
     return head if re.search(r"\d", head) else None
+
+
+def models_in_text(text: str) -> list[str]:
+    """Model names spelled in a title, once each, in order.
+
+    >>> models_in_text("# Sweep — SmolLM2-135M-Instruct (Q4_1), gemma3:1b")
+    ['SmolLM2-135M-Instruct', 'gemma3:1b']
+    """
+    found: dict[str, str] = {}
+    for token in _TITLE_TOKEN.findall(text):
+        token = token.strip(".:-/")
+        if _FAMILY.match(token) and re.search(r"\d", token):
+            found.setdefault(model_key(token), token)
+    return list(found.values())
 
 
 def model_key(model: str) -> str:

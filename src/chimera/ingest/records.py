@@ -5,7 +5,8 @@ plus the context inherited from the file's path or enclosing objects. Here each
 cell becomes identity (model, quantization, timestamp), configuration, a status
 marker, or a measurement with its canonical metric, statistic and unit. A failed
 record keeps its measurements as rows without values, so it is counted as a
-failed run and never averaged in.
+failed run and never averaged in; a warm-up record keeps its values under status
+"warmup" (see ``run_marks``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import PurePosixPath
 from chimera.ingest.failures import COUNTER_NAMES, failure_reason
 from chimera.ingest.names import config_from_name, quantization_from_text
 from chimera.ingest.rows import RecordContext, RowSink
+from chimera.ingest.run_marks import is_warmup_mark, not_set, summary_stat
 from chimera.ingest.timestamps import is_epoch, looks_like_datetime, parse_timestamp
 from chimera.ingest.tools import implied_unit
 from chimera.ingest.units import (
@@ -91,8 +93,10 @@ def interpret(record: FlatRecord, sink: RowSink) -> int:
     context = record.context.child()
     metrics: list[tuple[Field, Cell]] = []
     markers: list[tuple[str, str, object]] = []
+    warmup = False
     for cell in record.cells:
         info = classify(cell.key or cell.name, cell.parents, record.config_context)
+        warmup = warmup or is_warmup_mark(info, cell.value)
         if cell.stat_hint == "sample" and info.role != "metric":
             # An array of numbers is repeated measurements, whatever its name.
             info = Field("metric", "", "sample", slug=info.slug)
@@ -113,7 +117,10 @@ def interpret(record: FlatRecord, sink: RowSink) -> int:
         absorb(context, info, cell.value)
     failure = record.failure or failure_reason(markers)
     finish_context(context)
-    return _emit_all(record, sink, context, metrics, failure)
+    status = "failed" if failure else "warmup" if warmup else "ok"
+    if status == "ok" and record.partial:
+        status = "partial"
+    return _emit_all(record, sink, context, metrics, failure, status)
 
 
 def _emit_all(
@@ -122,6 +129,7 @@ def _emit_all(
     context: RecordContext,
     metrics: list[tuple[Field, Cell]],
     failure: str | None,
+    status: str,
 ) -> int:
     index: int | None = None
 
@@ -131,12 +139,12 @@ def _emit_all(
             index = sink.add_record(record.record_id, context)
         return index
 
-    status = "failed" if failure else "partial" if record.partial else "ok"
     added = 0
+    summary = summary_stat(context.params)
     for info, cell in metrics:
         decimal = record.decimals.get(cell.name, ".")
         added += _emit(
-            sink, record_index, info, cell, decimal, status, failure, context
+            sink, record_index, info, cell, decimal, (status, summary), failure, context
         )
     if failure and not added and record.placeholder:
         first = record.cells[0] if record.cells else Cell("", None, record.record_id)
@@ -151,10 +159,13 @@ def _emit(
     info: Field,
     cell: Cell,
     decimal: DecimalMark,
-    status: str,
+    state: tuple[str, str | None],
     failure: str | None,
     context: RecordContext,
 ) -> int:
+    """One measurement row; ``state`` is the record's status and the statistic
+    its values are when it summarises several runs."""
+    status, summary = state
     reading = _read(cell.value, decimal)
     if reading is None or (
         reading.number is None and reading.reason is None and not failure
@@ -185,7 +196,7 @@ def _emit(
         (cell.name, reading.text, reading.unit or cell.unit_hint or info.unit),
         status,
         reason,
-        info.stat or cell.stat_hint or reading.stat,
+        info.stat or cell.stat_hint or reading.stat or summary,
         reading.number if status == "ok" else None,
     )
     return 1
@@ -331,6 +342,8 @@ def absorb(context: RecordContext, info: Field, value: object) -> None:
 
 
 def _absorb_config(context: RecordContext, info: Field, value: object) -> None:
+    if isinstance(value, str) and not_set(value):
+        return
     number = _as_float(value)
     if number is not None:
         context.config[info.target] = number

@@ -30,7 +30,10 @@ DATASET_COLUMNS: dict[str, tuple[str, str]] = {
     "original_value": ("string", "the cell or value as written"),
     "original_unit": ("string", "unit as written, if any"),
     "timestamp": ("string", "ISO-8601 timestamp of the measurement when present"),
-    "status": ("string", "ok | failed | partial"),
+    "status": (
+        "string",
+        "ok | failed | partial | warmup (a warm-up call, not a measured run)",
+    ),
     "error": ("string", "error message for failed runs, null value reason otherwise"),
     # Added with artifact ingestion: which statistic the value is. Null for a single
     # measurement; mean / p50 / p90 / p99 / min / max / std / sum / count / cv_pct

@@ -18,7 +18,7 @@ def summary_lines(inventory: Inventory, max_paths: int = 5) -> list[str]:
     totals = inventory.totals
     lines = [
         f"Files: {totals.files:,} ({totals.bytes:,} bytes) in "
-        f"{totals.directories:,} directories under {inventory.root}",
+        f"{totals.directories:,} directories including the root {inventory.root}",
         "By type: " + _by_type(inventory),
         "Top-level directories: " + _top_dirs(inventory, max_paths),
         _coverage(inventory),

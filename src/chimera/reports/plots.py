@@ -69,7 +69,7 @@ def _throughput_by_config(rows: pd.DataFrame) -> Chart:
     axes.set_title(title)
     note = (
         f"best and worst config of each model: {len(picked)} of {len(means)} "
-        "model/config pairs; failed runs excluded"
+        "model/config pairs; failed runs and warm-up calls excluded"
     )
     return Chart(title, _png(figure), note)
 
