@@ -27,6 +27,16 @@ from chimera.agents.run_config import load_run_config
 from chimera.backends.base import Backend
 from chimera.backends.registry import BackendSpec, create_backend
 from chimera.cli.options_flags import (
+    BackendFlag,
+    HostFlag,
+    JsonFlag,
+    MaxAttemptsFlag,
+    MetricFlag,
+    ModelFlag,
+    ModelPathFlag,
+    NoProgressFlag,
+    SystemFlag,
+    TimeoutFlag,
     build_backend_spec,
     build_options,
     parse_option_pairs,
@@ -125,29 +135,19 @@ def compare(
         64, "--num-predict", min=1, help="Token cap for both configs (comparable runs)."
     ),
     prompt: str = typer.Option(DEFAULT_PROMPT, "--prompt", help="User prompt."),
-    system: str | None = typer.Option(None, "--system", help="System prompt."),
-    metric: list[str] | None = typer.Option(
-        None, "--metric", help="Metric to compare (repeatable; default: the main four)."
-    ),
-    backend: str = typer.Option(
-        "embedded", "--backend", "-b", help="embedded | ollama | openai."
-    ),
-    model: str | None = typer.Option(
-        None, "--model", "-m", help="Model on the server."
-    ),
-    host: str | None = typer.Option(None, "--host", help="Server URL."),
-    model_path: Path | None = typer.Option(
-        None, "--model-path", help="GGUF file for the embedded engine."
-    ),
-    timeout_s: float = typer.Option(300.0, "--timeout", help="Per-call timeout, s."),
-    max_attempts: int = typer.Option(
-        3, "--max-attempts", min=1, help="Tries per call (retries 5xx/timeouts)."
-    ),
+    system: SystemFlag = None,
+    metric: MetricFlag = None,
+    backend: BackendFlag = "embedded",
+    model: ModelFlag = None,
+    host: HostFlag = None,
+    model_path: ModelPathFlag = None,
+    timeout_s: TimeoutFlag = 300.0,
+    max_attempts: MaxAttemptsFlag = 3,
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Output folder (default chimera-runs/compare-<time>)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
-    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+    as_json: JsonFlag = False,
+    no_progress: NoProgressFlag = False,
 ) -> None:
     """Compare config A against B: interleaved runs, deltas with 95 % CI, Welch p."""
     spec = build_backend_spec(backend, model, host, model_path, timeout_s)

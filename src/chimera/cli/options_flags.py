@@ -3,13 +3,43 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from pydantic import ValidationError
 
 from chimera.backends.registry import BACKEND_KINDS, BackendSpec
 from chimera.errors import UsageError
 from chimera.options import ModelOptions
+
+# Flags that `chimera compare` and `chimera sweep` declare identically.
+BackendFlag = Annotated[
+    str, typer.Option("--backend", "-b", help="embedded | ollama | openai.")
+]
+ModelFlag = Annotated[
+    str | None, typer.Option("--model", "-m", help="Model on the server.")
+]
+HostFlag = Annotated[str | None, typer.Option("--host", help="Server URL.")]
+ModelPathFlag = Annotated[
+    Path | None,
+    typer.Option("--model-path", help="GGUF file for the embedded engine."),
+]
+TimeoutFlag = Annotated[float, typer.Option("--timeout", help="Per-call timeout, s.")]
+MaxAttemptsFlag = Annotated[
+    int,
+    typer.Option(
+        "--max-attempts", min=1, help="Tries per call (retries 5xx/timeouts)."
+    ),
+]
+SystemFlag = Annotated[str | None, typer.Option("--system", help="System prompt.")]
+MetricFlag = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--metric", help="Metric to report (repeatable; default: the main four)."
+    ),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+NoProgressFlag = Annotated[bool, typer.Option("--no-progress", help="No progress bar.")]
 
 
 def parse_option_pairs(pairs: list[str] | None, flag: str) -> dict[str, str]:

@@ -13,6 +13,16 @@ from rich.markdown import Markdown
 from chimera.backends.registry import BackendSpec
 from chimera.cli.compare_cmd import default_out_dir, open_backend, trial_progress
 from chimera.cli.options_flags import (
+    BackendFlag,
+    HostFlag,
+    JsonFlag,
+    MaxAttemptsFlag,
+    MetricFlag,
+    ModelFlag,
+    ModelPathFlag,
+    NoProgressFlag,
+    SystemFlag,
+    TimeoutFlag,
     build_backend_spec,
     build_options,
     parse_option_pairs,
@@ -40,32 +50,22 @@ def sweep(
         64, "--num-predict", min=1, help="Token cap for every call (comparable runs)."
     ),
     prompt: str = typer.Option(DEFAULT_PROMPT, "--prompt", help="User prompt."),
-    system: str | None = typer.Option(None, "--system", help="System prompt."),
-    metric: list[str] | None = typer.Option(
-        None, "--metric", help="Metric to summarise (repeatable; default: main four)."
-    ),
-    backend: str = typer.Option(
-        "embedded", "--backend", "-b", help="embedded | ollama | openai."
-    ),
-    model: str | None = typer.Option(
-        None, "--model", "-m", help="Model on the server."
-    ),
-    host: str | None = typer.Option(None, "--host", help="Server URL."),
-    model_path: Path | None = typer.Option(
-        None, "--model-path", help="GGUF file for the embedded engine."
-    ),
-    timeout_s: float = typer.Option(300.0, "--timeout", help="Per-call timeout, s."),
-    max_attempts: int = typer.Option(
-        3, "--max-attempts", min=1, help="Tries per call (retries 5xx/timeouts)."
-    ),
+    system: SystemFlag = None,
+    metric: MetricFlag = None,
+    backend: BackendFlag = "embedded",
+    model: ModelFlag = None,
+    host: HostFlag = None,
+    model_path: ModelPathFlag = None,
+    timeout_s: TimeoutFlag = 300.0,
+    max_attempts: MaxAttemptsFlag = 3,
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Sweep folder (default chimera-runs/sweep-<time>)."
     ),
     resume: bool = typer.Option(
         False, "--resume", help="Continue the sweep in --out, skipping finished trials."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+    as_json: JsonFlag = False,
+    no_progress: NoProgressFlag = False,
 ) -> None:
     """Run every grid point N times; each trial is saved the moment it finishes."""
     if resume and out is None:
