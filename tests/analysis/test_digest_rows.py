@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from chimera.analysis.digest import build_digest
+from chimera.analysis.digest_options import config_labels
 from chimera.analysis.facts import Digest, MetricStats
 from chimera.ingest import IngestOptions, ingest
 
@@ -89,3 +91,18 @@ def test_inventory_fact_says_the_root_is_counted(tmp_path: Path) -> None:
     digest = _digest(tmp_path, {"a/calls.csv": CALLS_CSV, "b/c/x.csv": CALLS_CSV})
     inventory = next(fact for fact in digest.facts if fact.id == "INV-1")
     assert "in 4 directories including the root;" in inventory.text
+
+
+def test_runs_without_options_are_named_by_their_own_config_name() -> None:
+    frame = pd.DataFrame(
+        {
+            "_model": ["m", "m", "m"],
+            "num_ctx": [512.0, 1024.0, None],
+            "params": ['{"config_name": "a"}', "{}", '{"config_name": "baseline"}'],
+        }
+    )
+    assert list(config_labels(frame)) == [
+        "num_ctx=512",
+        "num_ctx=1024",
+        "baseline (no options recorded)",
+    ]

@@ -10,6 +10,7 @@ import pytest
 MODULES = (
     "chimera.analysis.answer_schema",
     "chimera.analysis.budget",
+    "chimera.analysis.digest_options",
     "chimera.analysis.facts",
     "chimera.analysis.figures",
     "chimera.analysis.value_index",

@@ -9,6 +9,8 @@ other settings, with the spread between the best and worst value.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from chimera.analysis.facts import FactBuilder, FactKind, fmt_num, fmt_qty
@@ -49,7 +51,33 @@ def config_labels(frame: pd.DataFrame) -> pd.Series:
         labels.loc[rows.index] = [
             _label(row, columns) for row in rows[columns].itertuples(index=False)
         ]
+    unlabelled = labels == NO_OPTIONS
+    if unlabelled.any() and "params" in frame:
+        labels.loc[unlabelled] = frame.loc[unlabelled, "params"].map(_named_config)
     return labels
+
+
+# Keys under which tools name a configuration ("baseline", "g60_c2048_t0.8").
+_CONFIG_NAME_KEYS = ("config_name", "config", "configuration", "profile")
+
+
+def _named_config(params: object) -> str:
+    """The run's own name for its config, for runs that recorded no options.
+
+    >>> _named_config('{"config_name": "baseline"}')
+    'baseline (no options recorded)'
+    >>> _named_config(None)
+    'options not recorded'
+    """
+    try:
+        values = json.loads(params) if isinstance(params, str) else {}
+    except ValueError:
+        values = {}
+    for key in _CONFIG_NAME_KEYS:
+        name = values.get(key) if isinstance(values, dict) else None
+        if isinstance(name, str) and name.strip():
+            return f"{name.strip()} (no options recorded)"
+    return NO_OPTIONS
 
 
 def _label(row: tuple[object, ...], columns: list[str]) -> str:
