@@ -62,6 +62,8 @@ def failure_reason(cells: Iterable[tuple[str, str, object]]) -> str | None:
                 return message
         elif role == "status" and status is None and _is_failed_status(value):
             status = f"marked failed ({name}={value})"
+        if name not in _SUCCESS_COUNTS and name not in _ATTEMPT_COUNTS:
+            continue
         number = _count(value)
         if number is None:
             continue

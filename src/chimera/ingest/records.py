@@ -279,7 +279,8 @@ def _epoch_time(info: Field, value: object, context: RecordContext) -> bool:
     """A number under a time-like name that reads as a Unix time is a timestamp."""
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return False
-    if not any(word in info.slug for word in ("time", "date")) or not is_epoch(value):
+    time_like = "time" in info.slug or "date" in info.slug
+    if not time_like or not is_epoch(value):
         return False
     stamp = parse_timestamp(value, time_name=True)
     if stamp is not None and context.timestamp is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cache
 
 import pyarrow as pa
 
@@ -33,6 +34,7 @@ DICTIONARY_COLUMNS = frozenset(
 _ARROW_TYPES = {"string": pa.string(), "double": pa.float64()}
 
 
+@cache
 def dataset_schema() -> pa.Schema:
     """The dataset's Arrow schema (plus the internal model-source column)."""
     fields = [
@@ -180,14 +182,18 @@ class RowSink:
         for schema_field in schema:
             name = schema_field.name
             if name == "source_file":
-                array = pa.array([self.source_file] * count, type=pa.string())
-            elif name in self._records:
-                column = pa.array(self._records[name], type=schema_field.type)
-                array = column.take(index)
-            else:
-                array = pa.array(self._rows[name], type=schema_field.type)
+                arrays.append(_constant(self.source_file, count))
+                continue
+            column = self._records.get(name)
+            array = pa.array(
+                self._rows[name] if column is None else column, type=schema_field.type
+            )
             if name in DICTIONARY_COLUMNS:
                 array = array.dictionary_encode()
+            if column is not None:
+                # Encoding the few per-record values before spreading them over
+                # the rows is cheaper and gives the same values.
+                array = array.take(index)
             arrays.append(array)
         return pa.Table.from_arrays(arrays, names=schema.names)
 
@@ -203,14 +209,25 @@ class RowSink:
         ids = self._records["record_id"]
         number: object
         rows = self._rows
-        for position, record in enumerate(rows["_record"]):
-            number = rows["_number"][position]
-            if rows["status"][position] != "ok" or number is None:
+        columns = zip(
+            rows["_record"],
+            rows["_number"],
+            rows["status"],
+            rows["original_name"],
+            strict=True,
+        )
+        # A record's rows follow one another: look its id up once per run of rows.
+        last: object = None
+        record_id, whole = "", []
+        for record, number, status, original_name in columns:
+            if status != "ok" or number is None:
                 continue
-            name = str(rows["original_name"][position])
+            name = str(original_name)
             number = repr(number)
-            record_id = str(ids[int(str(record))])
-            payloads.setdefault((record_id, ""), []).append((name, number))
+            if record != last:
+                last, record_id = record, str(ids[int(str(record))])
+                whole = payloads.setdefault((record_id, ""), [])
+            whole.append((name, number))
             parts = name.split(".")
             for cut in range(1, len(parts)):
                 prefix = ".".join(parts[:cut])
@@ -222,6 +239,12 @@ class RowSink:
             for (record_id, prefix), items in payloads.items()
             if len(items) >= 2
         ]
+
+
+def _constant(value: str, count: int) -> pa.DictionaryArray:
+    """``value`` on each of ``count`` rows, built directly as its dictionary."""
+    indices = pa.nulls(count, pa.int32()).fill_null(0)
+    return pa.DictionaryArray.from_arrays(indices, pa.array([value], pa.string()))
 
 
 def _digest(items: list[tuple[str, str]]) -> int:

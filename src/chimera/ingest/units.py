@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 DecimalMark = Literal[".", ","]
@@ -118,6 +119,9 @@ def strip_markup(text: str) -> str:
 
     Single underscores inside words (``q4_0``, ``mean_ttft_ms``) are kept.
     """
+    if "*" not in text and "_" not in text and "~" not in text and "`" not in text:
+        # Most cells hold no markup; skip the pattern for them.
+        return text.strip()
     text = _MARKUP.sub("", text).strip()
     if len(text) > 2 and text[0] == text[-1] and text[0] in "*_":
         text = text[1:-1].strip()
@@ -128,7 +132,7 @@ def unit_dimension(unit: str | None) -> str | None:
     """The dimension of a written unit ("ms" -> "time"), None when unknown."""
     if not unit:
         return None
-    key = " ".join(unit.strip().strip("()[]").lower().split())
+    key = _unit_key(unit)
     found = _UNITS.get(key)
     if found is None and key.endswith("/user"):
         found = _UNITS.get("tokens/sec/user") if "tok" in key else None
@@ -139,14 +143,30 @@ def convert(value: float, unit: str | None, canonical: str) -> float | None:
     """``value`` in ``unit`` expressed in ``canonical``; None when they do not mix."""
     if unit is None:
         return value
-    key = " ".join(unit.strip().strip("()[]").lower().split())
+    factor = _factor(unit, canonical)
+    return None if factor is None else value * factor
+
+
+@lru_cache(maxsize=4096)
+def _unit_key(unit: str) -> str:
+    """A written unit as looked up: lower-cased, brackets and extra spaces gone."""
+    return " ".join(unit.strip().strip("()[]").lower().split())
+
+
+@lru_cache(maxsize=4096)
+def _factor(unit: str, canonical: str) -> float | None:
+    """The factor from ``unit`` to ``canonical``, None when they do not mix.
+
+    Cached: a tree writes a handful of units, each on many cells.
+    """
+    key = _unit_key(unit)
     found = _UNITS.get(key)
     if found is None:
-        return value if key == canonical.lower() else None
+        return 1.0 if key == canonical.lower() else None
     dimension, factor = found
     if CANONICAL_UNIT.get(dimension) != canonical:
         return None
-    return value * factor
+    return factor
 
 
 def parse_number(text: str, decimal: DecimalMark = ".") -> ParsedNumber | None:
