@@ -20,6 +20,8 @@ per subsystem, so callers and the CLI only ever catch these classes.
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class ChimeraError(Exception):
     """Root of every error Chimera raises on purpose.
@@ -97,3 +99,11 @@ class CapabilityError(BackendError):
 
 class IngestError(ChimeraError):
     """An artifact tree cannot be ingested at all (as opposed to one bad file)."""
+
+
+def field_problems(error: ValidationError) -> list[str]:
+    """Each invalid field of a pydantic error as ``"path.to.field: message"``."""
+    return [
+        f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+        for item in error.errors()
+    ]

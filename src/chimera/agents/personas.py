@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from chimera.errors import ConfigError, UsageError
+from chimera.errors import ConfigError, UsageError, field_problems
 
 
 class Persona(BaseModel):
@@ -44,10 +44,7 @@ def _parse(text: str, source: str) -> dict[str, Persona]:
         try:
             personas[persona_id] = Persona(id=persona_id, **table)
         except ValidationError as error:
-            fields = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                for e in error.errors()
-            )
+            fields = "; ".join(field_problems(error))
             raise ConfigError(
                 f"persona {persona_id!r} in {source} is invalid: {fields}",
                 hint="see personas.toml shipped with chimera for the shape",

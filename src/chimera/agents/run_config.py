@@ -32,7 +32,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chimera.backends.registry import BackendSpec
-from chimera.errors import ConfigError
+from chimera.errors import ConfigError, field_problems
 from chimera.options import ModelOptions
 
 ScenarioName = Literal["baseline_vs_chimera", "chimera_hetero", "chimera_homo"]
@@ -59,11 +59,8 @@ class RunConfig(BaseModel):
 
 def format_validation_error(error: ValidationError, source: str) -> str:
     """One bullet per bad field, as the CLI prints it."""
-    lines = [f"{source} is invalid:"]
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"])
-        lines.append(f"  • {where}: {item['msg']}")
-    return "\n".join(lines)
+    bullets = [f"  • {problem}" for problem in field_problems(error)]
+    return "\n".join([f"{source} is invalid:", *bullets])
 
 
 def load_run_config(path: Path) -> RunConfig:

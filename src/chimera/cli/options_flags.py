@@ -9,7 +9,7 @@ import typer
 from pydantic import ValidationError
 
 from chimera.backends.registry import BACKEND_KINDS, BackendSpec
-from chimera.errors import UsageError
+from chimera.errors import UsageError, field_problems
 from chimera.options import ModelOptions
 
 # Flags that `chimera compare` and `chimera sweep` declare identically.
@@ -61,9 +61,7 @@ def build_options(values: dict[str, Any], source: str) -> ModelOptions:
     try:
         return ModelOptions.model_validate(values)
     except ValidationError as error:
-        bullets = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
-        )
+        bullets = "; ".join(field_problems(error))
         valid = ", ".join(ModelOptions.model_fields)
         raise UsageError(
             f"invalid options from {source}: {bullets}", hint=f"valid options: {valid}"
