@@ -94,8 +94,7 @@ class _DatasetWriter:
     def _flush(self) -> None:
         if not self._pending:
             return
-        table = pa.concat_tables(self._pending).unify_dictionaries()
-        table = table.combine_chunks()
+        table = pa.concat_tables(self._pending).combine_chunks()
         self._writer = self._writer or pq.ParquetWriter(self.target, table.schema)
         self._writer.write_table(table, row_group_size=max(1, table.num_rows))
         self._pending, self._rows = [], 0
@@ -145,7 +144,7 @@ def _fill_from_folder(
             columns[name] = pc.if_else(empty, str(fallback), column)
     for name, column in columns.items():
         index = table.schema.get_field_index(name)
-        table = table.set_column(index, name, pc.dictionary_encode(column))
+        table = table.set_column(index, name, column)
     return table
 
 

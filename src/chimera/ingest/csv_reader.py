@@ -32,9 +32,12 @@ def sniff_delimiter(text: str, kind: str) -> str:
     """The delimiter that splits the first lines into the most equal-width rows."""
     if kind == "tsv":
         return "\t"
-    sample = text[:_SNIFF_CHARS].splitlines()[:_SNIFF_LINES]
+    head = text[:_SNIFF_CHARS]
+    sample = head.splitlines()[:_SNIFF_LINES]
     best, best_score = ",", 0
     for delimiter in _DELIMITERS:
+        if delimiter not in head:
+            continue  # every row would be one cell wide
         widths = [len(row) for row in csv.reader(sample, delimiter=delimiter) if row]
         if not widths:
             continue

@@ -47,7 +47,7 @@ def read_markdown(
         if fenced:
             index += 1
             continue
-        if index + 1 < len(lines) and _SEPARATOR.match(lines[index + 1]):
+        if index + 1 < len(lines) and _is_separator(lines[index + 1]):
             table, prefix, leftover, index = _read_table(lines, index, headings)
             tables += 1
             for piece, at in ((prefix, number), (leftover, index)):
@@ -77,7 +77,9 @@ def _text_pieces(
     """Split merged headings off a line, then read each piece."""
     if not line.strip():
         return
-    for piece in _MERGED_HEADING.split(line):
+    # Most lines are prose without a '#': no heading to split off.
+    pieces = _MERGED_HEADING.split(line) if "#" in line else (line,)
+    for piece in pieces:
         heading = _HEADING.match(piece)
         if heading:
             level, title = len(heading.group(1)), heading.group(2).rstrip(":").strip()
@@ -89,6 +91,11 @@ def _text_pieces(
         record = extractor.feed(piece, number, tuple(title for _, title in headings))
         if record is not None:
             yield record
+
+
+def _is_separator(line: str) -> bool:
+    """``| --- | --- |``; the substring test skips the regex on prose lines."""
+    return "---" in line and "|" in line and _SEPARATOR.match(line) is not None
 
 
 def _heading_context(

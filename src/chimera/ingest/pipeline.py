@@ -130,14 +130,17 @@ def _run(
     to_read = [entry for entry in scanned.files if entry.rel not in copies]
     scanned_at = time.perf_counter()
     spill = TableSpill(work / "files")
-    results: list[FileResult] = []
-    for result in _read_all(to_read, options, progress):
-        if result.table is not None and result.table.num_rows:
-            spill.add(result.report.rel, result.table)
-        result.table = None
-        results.append(result)
-    read_at = time.perf_counter()
-    inventory = assemble(scanned, results, groups, options, spill, target)
+    try:
+        results: list[FileResult] = []
+        for result in _read_all(to_read, options, progress):
+            if result.table is not None and result.table.num_rows:
+                spill.add(result.report.rel, result.table)
+            result.table = None
+            results.append(result)
+        read_at = time.perf_counter()
+        inventory = assemble(scanned, results, groups, options, spill, target)
+    finally:
+        spill.close()
     done = time.perf_counter()
     logger.info(
         "ingested %s: %d files, %d measurements in %.2f s",
@@ -160,9 +163,9 @@ def _workers(entries: list[FileEntry], options: IngestOptions) -> int:
     total = sum(entry.size for entry in entries if not entry.too_large)
     if len(entries) < _PARALLEL_MIN_FILES and total < _PARALLEL_MIN_BYTES:
         return 1
-    # This process stays busy too (parking tables, building the dataset), so it
-    # keeps one CPU: on two CPUs a single worker only adds a process's memory.
-    workers = min((os.cpu_count() or 1) - 1, _MAX_AUTO_WORKERS)
+    # One worker per CPU: parking each table costs this process far less than
+    # reading the file costs a worker, so it needs no CPU of its own.
+    workers = min(os.cpu_count() or 1, _MAX_AUTO_WORKERS)
     return workers if workers >= 2 else 1
 
 
@@ -193,7 +196,9 @@ def _read_parallel(
 ) -> Iterator[FileResult]:
     """Results in the order of ``entries``, read by a pool of processes."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["chimera.ingest.reader"])
+    # pyarrow imports pandas on first use; loading both in the fork server
+    # shares their pages among the workers instead of importing them in each.
+    context.set_forkserver_preload(["chimera.ingest.reader", "pandas"])
     chunk = max(1, min(64, len(entries) // (workers * 8) or 1))
     reader = partial(_read_packed, options=options)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

@@ -15,6 +15,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from chimera.ingest.failures import COUNTER_NAMES, failure_reason
@@ -171,18 +172,13 @@ def _emit(
         reading.number is None and reading.reason is None and not failure
     ):
         return 0
-    written = (
-        reading.unit
-        or cell.unit_hint
-        or info.unit
-        or implied_unit(context.backend, info.slug)
-        or info.implied_unit
+    written, metric, unit, factor = _unit_plan(
+        info, reading.unit or cell.unit_hint, context.backend
     )
-    metric, unit, canonical = resolve_metric(info, written)
     metric = _refine(metric, context)
     value, reason = reading.number, reading.reason
-    if value is not None and canonical:
-        value = convert(value, written, unit or "")
+    if value is not None and factor != 1.0:
+        value = None if factor is None else value * factor
     if failure:
         value, reason = None, failure
     elif value is not None:
@@ -200,6 +196,27 @@ def _emit(
         reading.number if status == "ok" else None,
     )
     return 1
+
+
+@lru_cache(maxsize=16384)
+def _unit_plan(
+    info: Field, unit_written: str | None, backend: str | None
+) -> tuple[str | None, str, str | None, float | None]:
+    """(unit as written or implied, metric, canonical unit, conversion factor)
+    of a value of ``info``; the factor is None when the units do not mix.
+
+    The same few columns and units recur on every row, so this is worked out
+    once per combination.
+    """
+    written = (
+        unit_written
+        or info.unit
+        or implied_unit(backend, info.slug)
+        or info.implied_unit
+    )
+    metric, unit, canonical = resolve_metric(info, written)
+    factor = convert(1.0, written, unit or "") if canonical else 1.0
+    return written, metric, unit, factor
 
 
 def _read(value: object, decimal: DecimalMark) -> _Reading | None:

@@ -1,10 +1,8 @@
-"""Column buffers for one file's measurements, turned into an Arrow table.
+"""One file's measurements, collected row by row and turned into an Arrow table.
 
 A record (one run) carries the same model, configuration and timestamp for all
-of its measurements, so those are stored once per record and expanded with one
-``take``; strings that repeat (file, metric, unit, status) are dictionary
-encoded. This keeps memory near the size of the values themselves, which is what
-lets a large tree be ingested in a bounded amount of memory.
+of its measurements, so those are stored once per record and spread over its
+rows with one ``take`` when the table is built.
 """
 
 from __future__ import annotations
@@ -22,15 +20,6 @@ from chimera.ingest.vocabulary import CONFIG_COLUMNS
 
 # Internal column: where the model name came from ("data", "hint", "name").
 MODEL_SOURCE = "_model_source"
-# Columns whose values repeat (per file, per record or across the tree) are
-# dictionary encoded; only the value as written stays a plain string.
-DICTIONARY_COLUMNS = frozenset(
-    {
-        "source_file", "record_id", "locator", "model", "quantization", "backend",
-        "params", "metric", "unit", "original_name", "original_unit", "timestamp",
-        "status", "error", "stat", MODEL_SOURCE,
-    }
-)  # fmt: skip
 _ARROW_TYPES = {"string": pa.string(), "double": pa.float64()}
 
 
@@ -72,55 +61,56 @@ class RecordContext:
         )
 
 
+# The per-record and per-row fields a sink keeps, in the order it keeps them.
+_RECORD_FIELDS = (
+    "record_id", "model", "quantization", "backend", *CONFIG_COLUMNS, "params",
+    "timestamp", MODEL_SOURCE,
+)  # fmt: skip
+_ROW_FIELDS = (
+    "_record", "locator", "metric", "value", "unit", "original_name",
+    "original_value", "original_unit", "status", "error", "stat", "_number",
+)  # fmt: skip
+
+
 @dataclass
 class RowSink:
-    """Measurements of one file, column by column."""
+    """Measurements of one file: a tuple per record and a tuple per row.
+
+    Rows are kept as tuples (one append per measurement) and turned into
+    columns once, when the table is built.
+    """
 
     source_file: str
-    _records: dict[str, list[object]] = field(default_factory=dict)
-    _rows: dict[str, list[object]] = field(default_factory=dict)
+    _records: list[tuple[object, ...]] = field(default_factory=list)
+    _rows: list[tuple[object, ...]] = field(default_factory=list)
     time_first: Timestamp | None = None
     time_last: Timestamp | None = None
     failed_records: set[str] = field(default_factory=set)
 
-    def __post_init__(self) -> None:
-        self._records = {
-            name: []
-            for name in (
-                "record_id", "model", "quantization", "backend", *CONFIG_COLUMNS,
-                "params", "timestamp", MODEL_SOURCE,
-            )
-        }  # fmt: skip
-        self._rows = {
-            name: []
-            for name in (
-                "_record", "locator", "metric", "value", "unit", "original_name",
-                "original_value", "original_unit", "status", "error", "stat",
-                "_number",
-            )
-        }  # fmt: skip
-
     def __len__(self) -> int:
-        return len(self._rows["_record"])
+        return len(self._rows)
 
     @property
     def records(self) -> int:
-        return len(self._records["record_id"])
+        return len(self._records)
 
     def add_record(self, record_id: str, context: RecordContext) -> int:
         """Store a run's context once; returns the index rows refer to."""
-        columns = self._records
-        columns["record_id"].append(record_id)
-        columns["model"].append(context.model)
-        columns["quantization"].append(context.quantization)
-        columns["backend"].append(context.backend)
-        for name in CONFIG_COLUMNS:
-            columns[name].append(context.config.get(name))
-        params = json.dumps(context.params, sort_keys=True, default=str)
-        columns["params"].append(params if context.params else None)
-        columns["timestamp"].append(context.timestamp)
-        columns[MODEL_SOURCE].append(context.model_source)
-        return len(columns["record_id"]) - 1
+        config = context.config
+        params = context.params
+        self._records.append(
+            (
+                record_id,
+                context.model,
+                context.quantization,
+                context.backend,
+                *[config.get(name) for name in CONFIG_COLUMNS],
+                json.dumps(params, sort_keys=True, default=str) if params else None,
+                context.timestamp,
+                context.model_source,
+            )
+        )
+        return len(self._records) - 1
 
     def add_row(
         self,
@@ -140,31 +130,23 @@ class RowSink:
         ``original`` is (name, value as written, unit as written); ``number`` is
         the value before unit conversion, used to recognise repeated records.
         """
-        rows = self._rows
-        rows["_record"].append(record)
-        rows["locator"].append(locator)
-        rows["metric"].append(metric)
-        rows["value"].append(value)
-        rows["unit"].append(unit)
-        rows["original_name"].append(original[0])
-        rows["original_value"].append(original[1])
-        rows["original_unit"].append(original[2])
-        rows["status"].append(status)
-        rows["error"].append(error)
-        rows["stat"].append(stat)
-        rows["_number"].append(number)
+        self._rows.append(
+            (record, locator, metric, value, unit, *original, status, error, stat,
+             number)
+        )  # fmt: skip
         if status == "failed":
-            self.failed_records.add(str(self._records["record_id"][record]))
+            self.failed_records.add(str(self._records[record][0]))
 
     def record_count(self) -> int:
         """Distinct runs with at least one measurement."""
-        ids = self._records["record_id"]
-        return len({ids[int(str(index))] for index in set(self._rows["_record"])})
+        return len({self._records[row[0]][0] for row in self._rows})  # type: ignore[index]
 
     def data_models(self) -> list[str]:
         """Model names that came from the data itself."""
-        pairs = zip(self._records["model"], self._records[MODEL_SOURCE], strict=True)
-        return sorted({str(model) for model, source in pairs if source == "data"})
+        model, source = _RECORD_FIELDS.index("model"), len(_RECORD_FIELDS) - 1
+        return sorted(
+            {str(row[model]) for row in self._records if row[source] == "data"}
+        )
 
     def observe_time(self, stamp: Timestamp) -> None:
         """Widen the file's range of timestamps found inside the data."""
@@ -176,26 +158,28 @@ class RowSink:
     def table(self) -> pa.Table:
         """The file's measurements as a table in the dataset's column order."""
         schema = dataset_schema()
-        count = len(self)
-        index = pa.array(self._rows["_record"], type=pa.int64())
-        arrays: list[pa.Array] = []
+        rows = dict(zip(_ROW_FIELDS, zip(*self._rows, strict=True), strict=True))
+        index = pa.array(rows["_record"], type=pa.int64())
+        # The few per-record values are built once and spread over their rows.
+        records = pa.Table.from_arrays(
+            [
+                pa.array(column, type=schema.field(name).type)
+                for name, column in zip(
+                    _RECORD_FIELDS, zip(*self._records, strict=True), strict=True
+                )
+            ],
+            names=list(_RECORD_FIELDS),
+        ).take(index)
+        arrays: list[pa.Array | pa.ChunkedArray] = []
         for schema_field in schema:
             name = schema_field.name
             if name == "source_file":
-                arrays.append(_constant(self.source_file, count))
-                continue
-            column = self._records.get(name)
-            array = pa.array(
-                self._rows[name] if column is None else column, type=schema_field.type
-            )
-            if name in DICTIONARY_COLUMNS:
-                array = array.dictionary_encode()
-            if column is not None:
-                # Encoding the few per-record values before spreading them over
-                # the rows is cheaper and gives the same values.
-                array = array.take(index)
-            arrays.append(array)
-        return pa.Table.from_arrays(arrays, names=schema.names)
+                arrays.append(_constant(self.source_file, len(self._rows)))
+            elif name in rows:
+                arrays.append(pa.array(rows[name], type=schema_field.type))
+            else:
+                arrays.append(records[name])
+        return pa.Table.from_arrays(arrays, schema=schema)
 
     def fingerprints(self) -> list[tuple[str, str, int, int]]:
         """(record id without the file part, name prefix, values, hash) of each
@@ -206,33 +190,25 @@ class RowSink:
         that wraps another file's record (``{"config":…, "report":…}``) is found.
         """
         payloads: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        ids = self._records["record_id"]
-        number: object
-        rows = self._rows
-        columns = zip(
-            rows["_record"],
-            rows["_number"],
-            rows["status"],
-            rows["original_name"],
-            strict=True,
-        )
         # A record's rows follow one another: look its id up once per run of rows.
         last: object = None
         record_id, whole = "", []
-        for record, number, status, original_name in columns:
+        for row in self._rows:
+            record, number, status, name = row[0], row[11], row[8], row[5]
             if status != "ok" or number is None:
                 continue
-            name = str(original_name)
-            number = repr(number)
+            text = repr(number)
             if record != last:
-                last, record_id = record, str(ids[int(str(record))])
+                last, record_id = record, str(self._records[record][0])  # type: ignore[index]
                 whole = payloads.setdefault((record_id, ""), [])
-            whole.append((name, number))
-            parts = name.split(".")
+            whole.append((str(name), text))
+            if "." not in str(name):
+                continue
+            parts = str(name).split(".")
             for cut in range(1, len(parts)):
                 prefix = ".".join(parts[:cut])
                 rest = ".".join(parts[cut:])
-                payloads.setdefault((record_id, prefix), []).append((rest, number))
+                payloads.setdefault((record_id, prefix), []).append((rest, text))
         skip = len(self.source_file) + 1
         return [
             (record_id[skip:], prefix, len(items), _digest(items))
@@ -241,10 +217,9 @@ class RowSink:
         ]
 
 
-def _constant(value: str, count: int) -> pa.DictionaryArray:
-    """``value`` on each of ``count`` rows, built directly as its dictionary."""
-    indices = pa.nulls(count, pa.int32()).fill_null(0)
-    return pa.DictionaryArray.from_arrays(indices, pa.array([value], pa.string()))
+def _constant(value: str, count: int) -> pa.Array:
+    """``value`` on each of ``count`` rows."""
+    return pa.repeat(pa.scalar(value, pa.string()), count)
 
 
 def _digest(items: list[tuple[str, str]]) -> int:

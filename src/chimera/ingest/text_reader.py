@@ -56,7 +56,11 @@ class LineExtractor:
         self, raw: str, number: int, parents: tuple[str, ...] = ()
     ) -> FlatRecord | None:
         """The measurement on line ``number``, or None (context lines update state)."""
-        line = _LOG_PREFIX.sub("", _ANSI.sub("", raw)).rstrip()
+        if ":" not in raw and "=" not in raw and "：" not in raw:
+            return None  # no "label: value" or "label = value" on this line
+        if "\x1b" in raw:
+            raw = _ANSI.sub("", raw)
+        line = _LOG_PREFIX.sub("", raw).rstrip()
         line = line.replace("**", "").replace("__", "")
         if not line.strip() or line.lstrip()[:1] in "{}\"'[":
             return None
