@@ -220,6 +220,34 @@ def naive(root: Path, mode: str) -> int:
     return len(kept)
 
 
+def parse_floor(root: Path) -> int:
+    """A lower bound for any Python reader, not a reader: every file is read,
+    decoded and parsed with the standard library's C parsers (``csv``,
+    ``json``) on all CPUs, and everything is thrown away."""
+    import multiprocessing
+    import os
+
+    paths = sorted(p for p in root.rglob("*") if p.is_file())
+    with multiprocessing.get_context("fork").Pool(os.cpu_count()) as pool:
+        return sum(pool.imap_unordered(_parse_only, paths, chunksize=32))
+
+
+def _parse_only(path: Path) -> int:
+    import csv
+    import io
+
+    text = path.read_bytes().decode("utf-8")
+    if path.suffix in (".csv", ".tsv"):
+        header = text[: text.find("\n")]
+        sep = max(",;\t", key=header.count)
+        return sum(1 for _ in csv.reader(io.StringIO(text), delimiter=sep))
+    if path.suffix == ".json":
+        return len(json.loads(text))
+    if path.suffix == ".jsonl":
+        return sum(1 for line in text.splitlines() if json.loads(line))
+    return len(text.splitlines())
+
+
 def chimera(root: Path, workers: int | None, frame: bool) -> int:
     """``chimera ingest DIR --out FILE.parquet`` (streaming), or ``ingest()``
     returning the whole dataset as a pandas frame."""
@@ -236,6 +264,8 @@ def _child(args: argparse.Namespace) -> None:
     root = Path(args.tree)
     if args.run.startswith("chimera"):
         count = chimera(root, args.workers, frame=args.run == "chimera-frame")
+    elif args.run == "parse-floor":
+        count = parse_floor(root)
     else:
         count = naive(root, args.run)
     print(json.dumps({"items": count}))
@@ -293,6 +323,9 @@ def main() -> None:
     parser.add_argument(
         "--baselines", default="naive-sniff,naive-c", help="Comma-separated baselines."
     )
+    parser.add_argument(
+        "--no-floor", action="store_true", help="Skip the parse-only floor run."
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--run", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -312,6 +345,8 @@ def main() -> None:
     }
     for name in filter(None, args.baselines.split(",")):
         runs[name] = measure(tree, name, None)
+    if not args.no_floor:
+        runs["parse-floor"] = measure(tree, "parse-floor", None)
     _report(runs, len(files), size)
     if not args.keep and not args.tree:
         shutil.rmtree(tree, ignore_errors=True)
@@ -334,13 +369,23 @@ def _report(runs: dict[str, dict[str, float]], files: int, size: int) -> None:
     for ours_name in ("chimera", "chimera-frame"):
         ours = runs[ours_name]
         for name, run in runs.items():
-            if not name.startswith("chimera"):
+            if name.startswith("naive"):
                 speed = run["seconds"] / ours["seconds"]
                 memory = ours["peak_pss_mb"] / run["peak_pss_mb"]
                 print(
                     f"{ours_name} vs {name}: {speed:.2f}x throughput, "
                     f"{memory:.2f}x peak PSS"
                 )
+    floor = runs.get("parse-floor")
+    if floor is None:
+        return
+    for name, run in runs.items():
+        if name.startswith("naive"):
+            budget = run["seconds"] / 5
+            print(
+                f"5x {name} leaves {budget:.2f} s; parsing alone on all CPUs "
+                f"takes {floor['seconds']:.2f} s ({budget / floor['seconds']:.2f}x)"
+            )
 
 
 if __name__ == "__main__":

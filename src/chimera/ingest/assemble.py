@@ -15,7 +15,6 @@ from collections import defaultdict
 from pathlib import Path, PurePosixPath
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from chimera.ingest.dedupe import drop_records, repeated_records
@@ -49,6 +48,7 @@ def assemble(
     prints = {result.report.rel: result.fingerprints for result in results}
     drops, notes = repeated_records(prints, records, kinds)
     rendered, render_notes = renderings(spill.files, spill.read, kinds)
+    settled = {result.report.rel for result in results if result.models_settled}
     configs = {
         _folder(result.report.rel): result.directory_context
         for result in results
@@ -59,12 +59,23 @@ def assemble(
             if rel in rendered:
                 continue
             table = drop_records(spill.read(rel), drops.get(rel, []))
-            if table.num_rows:
+            if table.num_rows and rel not in settled:
                 config = configs.get(_folder(rel))
-                writer.add(_fill_from_folder(rel, table, config, data_models))
+                table = _fill_from_folder(rel, table, config, data_models)
+            if table.num_rows:
+                writer.add(table)
     return build_inventory(
         scanned, results, groups, target, [*notes, *render_notes], options
     )
+
+
+# Columns whose values repeat, so dictionary pages pay off; trying them on
+# columns of unique values (locator, original value) only costs time.
+_REPEATING_COLUMNS = [
+    "source_file", "record_id", "model", "quantization", "backend", "params",
+    "metric", "unit", "original_name", "original_unit", "timestamp", "status",
+    "error", "stat",
+]  # fmt: skip
 
 
 class _DatasetWriter:
@@ -94,8 +105,12 @@ class _DatasetWriter:
     def _flush(self) -> None:
         if not self._pending:
             return
-        table = pa.concat_tables(self._pending).combine_chunks()
-        self._writer = self._writer or pq.ParquetWriter(self.target, table.schema)
+        # The files' chunks are written as they are: combining them first
+        # would copy every value once more for nothing.
+        table = pa.concat_tables(self._pending)
+        self._writer = self._writer or pq.ParquetWriter(
+            self.target, table.schema, use_dictionary=_REPEATING_COLUMNS
+        )
         self._writer.write_table(table, row_group_size=max(1, table.num_rows))
         self._pending, self._rows = [], 0
         pa.default_memory_pool().release_unused()
@@ -125,40 +140,50 @@ def _fill_from_folder(
     in a file name (``gemma3``) becomes the folder's model written in the data
     (``gemma3:latest``) when exactly one matches.
     """
-    source = table[MODEL_SOURCE].cast(pa.string())
-    open_rows = pc.fill_null(pc.equal(source, "name"), True)
-    if not pc.any(open_rows).as_py():
+    # A file's rows are few: plain lists beat many small compute calls.
+    open_rows = [source in (None, "name") for source in table[MODEL_SOURCE].to_pylist()]
+    if not any(open_rows):
         return table
-    model = table["model"].cast(pa.string())
-    replacement = _model_for(rel, model, open_rows, config, data_models)
+    models = table["model"].to_pylist()
+    replacement = _model_for(rel, models, open_rows, config, data_models)
+    changed: dict[str, list[object]] = {}
     if replacement is not None:
-        model = pc.if_else(open_rows, replacement, model)
-    columns = {"model": model}
+        changed["model"] = [
+            replacement if is_open else model
+            for model, is_open in zip(models, open_rows, strict=True)
+        ]
     for name in ("quantization", "backend"):
-        column = table[name].cast(pa.string())
         fallback = (config or {}).get(name)
         if name == "quantization" and replacement is not None:
             fallback = quantization_from_text(replacement) or fallback
         if fallback:
-            empty = pc.and_(open_rows, pc.is_null(column))
-            columns[name] = pc.if_else(empty, str(fallback), column)
-    for name, column in columns.items():
+            changed[name] = [
+                str(fallback) if is_open and value is None else value
+                for value, is_open in zip(
+                    table[name].to_pylist(), open_rows, strict=True
+                )
+            ]
+    for name, values in changed.items():
         index = table.schema.get_field_index(name)
-        table = table.set_column(index, name, column)
+        table = table.set_column(index, name, pa.array(values, pa.string()))
     return table
 
 
 def _model_for(
     rel: str,
-    model: pa.ChunkedArray,
-    open_rows: pa.ChunkedArray,
+    models: list[object],
+    open_rows: list[bool],
     config: Context | None,
     data_models: dict[str, set[str]],
 ) -> str | None:
-    current = pc.unique(model.filter(open_rows)).to_pylist()
+    current = list(
+        dict.fromkeys(
+            model for model, is_open in zip(models, open_rows, strict=True) if is_open
+        )
+    )
     if current == [None] and config and config.get("model"):
         return str(config["model"])
-    named = [value for value in current if value]
+    named = [str(value) for value in current if value]
     if len(named) != 1:
         return None
     key = model_key(named[0])

@@ -47,6 +47,9 @@ class FileResult:
     failed_records: int = 0
     # Model names written inside the data (not guessed from the path).
     data_models: list[str] = field(default_factory=list)
+    # No record's model is missing or only guessed from the path, so the
+    # folder's configuration has nothing to add (see ``assemble``).
+    models_settled: bool = False
     fingerprints: list[tuple[str, str, int, int]] = field(default_factory=list)
     time_first: tuple[str, str] | None = None  # (sortable ISO, display)
     time_last: tuple[str, str] | None = None

@@ -144,6 +144,7 @@ def _result(report: FileReport, sink: RowSink, walker: JsonWalker) -> FileResult
         result.failed_records = len(sink.failed_records)
         result.records = sink.record_count()
         result.data_models = sink.data_models()
+        result.models_settled = sink.models_settled()
     if sink.time_first and sink.time_last:
         result.time_first = (
             sink.time_first.sortable.isoformat(),

@@ -172,7 +172,7 @@ def _emit(
         reading.number is None and reading.reason is None and not failure
     ):
         return 0
-    written, metric, unit, factor = _unit_plan(
+    metric, unit, factor = _unit_plan(
         info, reading.unit or cell.unit_hint, context.backend
     )
     metric = _refine(metric, context)
@@ -201,9 +201,9 @@ def _emit(
 @lru_cache(maxsize=16384)
 def _unit_plan(
     info: Field, unit_written: str | None, backend: str | None
-) -> tuple[str | None, str, str | None, float | None]:
-    """(unit as written or implied, metric, canonical unit, conversion factor)
-    of a value of ``info``; the factor is None when the units do not mix.
+) -> tuple[str, str | None, float | None]:
+    """(metric, unit, conversion factor) of a value of ``info`` written in
+    ``unit_written``; the factor is None when the units do not mix.
 
     The same few columns and units recur on every row, so this is worked out
     once per combination.
@@ -216,7 +216,7 @@ def _unit_plan(
     )
     metric, unit, canonical = resolve_metric(info, written)
     factor = convert(1.0, written, unit or "") if canonical else 1.0
-    return written, metric, unit, factor
+    return metric, unit, factor
 
 
 def _read(value: object, decimal: DecimalMark) -> _Reading | None:

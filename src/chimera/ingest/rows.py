@@ -148,6 +148,11 @@ class RowSink:
             {str(row[model]) for row in self._records if row[source] == "data"}
         )
 
+    def models_settled(self) -> bool:
+        """Whether every record's model was found in the data (written there or
+        hinted by a model file's path), not missing or guessed from the path."""
+        return all(row[-1] not in (None, "name") for row in self._records)
+
     def observe_time(self, stamp: Timestamp) -> None:
         """Widen the file's range of timestamps found inside the data."""
         if self.time_first is None or stamp.sortable < self.time_first.sortable:

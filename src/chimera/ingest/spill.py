@@ -3,7 +3,7 @@
 Holding every file's rows in memory until the whole tree is seen would make
 memory grow with the tree. Each file's table is appended, as record batches, to
 one Arrow IPC file the moment it arrives (every table has the dataset's schema,
-so one file holds them all), and is read back, memory-mapped, one file at a
+so one file holds them all), and is read back one file at a
 time when the dataset is assembled.
 """
 
@@ -52,8 +52,9 @@ class TableSpill:
         if self._reader is None:
             self._writer.close()
             self._sink.close()
-            # The tables' buffers keep the map open for as long as they are used.
-            self._reader = pa.ipc.open_file(pa.memory_map(str(self.path)))
+            # Read, not memory-mapped: a map would keep every page it touched
+            # resident (and counted in this process's memory) until it closes.
+            self._reader = pa.ipc.open_file(pa.OSFile(str(self.path), "rb"))
         reader = self._reader
         batches = [reader.get_batch(index) for index in self._batches[rel]]
         return pa.Table.from_batches(batches, schema=dataset_schema())
