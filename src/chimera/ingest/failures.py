@@ -55,11 +55,15 @@ def failure_reason(cells: Iterable[tuple[str, str, object]]) -> str | None:
     successes: dict[str, float] = {}
     attempts: dict[str, float] = {}
     status: str | None = None
+    code: str | None = None
     for role, name, value in cells:
         if role == "error":
             message = _error_text(value)
             if message:
                 return message
+            # llmperf's "error_code": 429 beside an empty message still fails.
+            if code is None and name.endswith("code") and _count(value):
+                code = f"{name} {value}"
         elif role == "status" and status is None and _is_failed_status(value):
             status = f"marked failed ({name}={value})"
         if name not in _SUCCESS_COUNTS and name not in _ATTEMPT_COUNTS:
@@ -71,7 +75,7 @@ def failure_reason(cells: Iterable[tuple[str, str, object]]) -> str | None:
             successes[name] = number
         elif name in _ATTEMPT_COUNTS:
             attempts[name] = number
-    return status or _counter_reason(successes, attempts)
+    return status or code or _counter_reason(successes, attempts)
 
 
 def _error_text(value: object) -> str | None:

@@ -124,10 +124,22 @@ class JsonWalker:
                     path = f"{jpath}[{index}]"
                     node.children.append(self._build(item, keys, "", path, path, True))
         elif items and all(_is_number(item) for item in items):
+            if self._is_setting(key, keys[:-1]):
+                # GuideLLM's "profile": {"streams": [4]}: a setting, not samples.
+                if len(items) == 1:
+                    node.scalars.append((key, items[0]))
+                return
             if len(items) <= self.max_samples:
                 node.arrays.append((key, items))
             else:
                 self.long_arrays.append(f"{jpath} ({len(items)} values)")
+
+    def _is_setting(self, key: str, parents: tuple[str, ...]) -> bool:
+        info = classify(key, parents, self.config_context)
+        if info.role == "config":
+            return True
+        near = [normalize(parent) for parent in parents[-3:]]
+        return info.role == "param" and any(p in CONFIG_PARENTS for p in near)
 
     def _records(self, top: _Node) -> Iterator[FlatRecord]:
         _mark_failures(top, self.config_context)
@@ -149,17 +161,19 @@ class JsonWalker:
                 continue
             cells.append(self._cell(node, key, value, node.jpath, unit))
         for child in node.children:
-            if (
-                not child.root
-                and child.keys[-1:]
-                and normalize(child.keys[-1]) in CONFIG_PARENTS
-            ):
+            if child.root or not child.keys:
+                continue
+            if normalize(child.keys[-1]) in CONFIG_PARENTS:
                 # Settings beside the runs ({"options": {...}, "results": [...]})
                 # describe every run in this object.
                 for key, value in child.scalars:
                     absorb(
                         context, classify(key, child.keys, self.config_context), value
                     )
+            elif not child.has_metrics:
+                # A descriptive object beside the measurements (GuideLLM's
+                # "worker": {"backend_model": ...}) names their model.
+                self._absorb_identity(context, child)
         for key, items in [] if node.host else node.arrays:
             for index, item in enumerate(items):
                 locator = f"{node.jpath}.{key}[{index}]"
@@ -198,6 +212,19 @@ class JsonWalker:
             unit_hint=unit,
             key=key,
         )
+
+    def _absorb_identity(self, context: RecordContext, child: _Node) -> None:
+        """Model, quantization and backend from ``child``, where still unknown."""
+        for key, value in child.scalars:
+            info = classify(key, child.keys, self.config_context)
+            if info.role in ("model", "model_hint"):
+                known = context.model_source in ("data", "hint")
+            elif info.role in ("quantization", "backend"):
+                known = getattr(context, info.role) is not None
+            else:
+                continue
+            if not known:
+                absorb(context, info, value)
 
     def _remember(self, context: RecordContext) -> None:
         """Keep the first model / quantization / backend a config file names."""

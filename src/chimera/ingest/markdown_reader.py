@@ -23,7 +23,8 @@ from chimera.ingest.rows import RecordContext
 from chimera.ingest.tables import Table, clean_rows, records_from_table
 from chimera.ingest.text_reader import LineExtractor
 
-_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
+# GFM needs one hyphen per cell; llama-bench writes "| --: |" for narrow columns.
+_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _MERGED_HEADING = re.compile(r"\s+(?=#{1,6}\s+\S)")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -94,8 +95,8 @@ def _text_pieces(
 
 
 def _is_separator(line: str) -> bool:
-    """``| --- | --- |``; the substring test skips the regex on prose lines."""
-    return "---" in line and "|" in line and _SEPARATOR.match(line) is not None
+    """``| --- | --: |``; the substring test skips the regex on prose lines."""
+    return "-" in line and "|" in line and _SEPARATOR.match(line) is not None
 
 
 def _heading_context(

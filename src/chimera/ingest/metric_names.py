@@ -21,11 +21,13 @@ STATS: dict[str, str] = {
     **dict.fromkeys(("std", "stdev", "stddev", "sd"), "std"),
     **dict.fromkeys(("min", "minimum"), "min"),
     **dict.fromkeys(("max", "maximum", "peak"), "max"),
-    "sum": "sum",
+    **dict.fromkeys(("sum", "totalsum"), "sum"),
+    **dict.fromkeys(("variance", "var"), "var"),
     "count": "count",
     "samples": "sample",
     "values": "sample",
 }
+_PERCENTILE_WORDS = frozenset({"quantiles", "quantile", "percentiles", "percentile"})
 # As a leaf under a metric (decode.latency.total), "total" is the sum.
 STAT_LEAVES = {**STATS, "total": "sum"}
 PERCENTILE = re.compile(r"^p\d{1,2}(?:\.\d+)?$|^p999$")
@@ -35,6 +37,9 @@ _UNIT_SUFFIXES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("tokens", "per", "second"), "tok/s"),
     (("tokens", "per", "sec"), "tok/s"),
     (("tokens", "per", "s"), "tok/s"),
+    (("token", "per", "second"), "tok/s"),
+    (("token", "per", "sec"), "tok/s"),
+    (("token", "per", "s"), "tok/s"),
     (("tok", "per", "s"), "tok/s"),
     (("requests", "per", "second"), "req/s"),
     (("requests", "per", "s"), "req/s"),
@@ -104,7 +109,7 @@ _PATTERNS: tuple[tuple[str, str, str | None], ...] = (
     (
         _any(
             "^prompt_eval_count$",
-            r"^(total_)?(prompt|input)_tokens$",
+            r"^(total_|number_)?(prompt|input)_tokens$",
             "^input_sequence_length$",
         ),
         "prompt_tokens",
@@ -113,7 +118,7 @@ _PATTERNS: tuple[tuple[str, str, str | None], ...] = (
     (
         _any(
             "^eval_count$",
-            r"^(total_)?(completion|output|generated)_tokens$",
+            r"^(total_|number_)?(completion|output|generated)_tokens$",
             r"^tokens(_generated)?$",
             "^num_tokens$",
             r"^(total_)?output_sequence_length$",
@@ -133,7 +138,11 @@ _PATTERNS: tuple[tuple[str, str, str | None], ...] = (
     ),
     (r"^total_token_throughput$", "total_throughput_tok_s", "tok/s"),
     (
-        _any("throughput_per_user", "^e2e_output_token_throughput$"),
+        _any(
+            "throughput_per_user",
+            "^e2e_output_token_throughput$",
+            "request_output_throughput",
+        ),
         "throughput_per_user_tok_s",
         "tokens/sec/user",
     ),
@@ -195,7 +204,7 @@ _RATE_WORDS = ("eval_rate", "throughput", "tokens", "tok", "tps")
 
 def split_name(tokens: list[str]) -> tuple[str | None, str | None, str]:
     """(statistic, unit, base) of a name already split on underscores."""
-    stat, tokens = _take_stat(tokens)
+    stat, tokens = _take_stat(_join_stat_words(tokens))
     unit, tokens = _take_unit(tokens)
     return stat, unit, "_".join(tokens)
 
@@ -211,12 +220,32 @@ def _take_stat(tokens: list[str]) -> tuple[str | None, list[str]]:
     if stat is not None and len(tokens) > 1:
         return stat, tokens[1:]
     last = tokens[-1] if tokens else ""
-    # A trailing "count" names a metric of its own (eval_count), not a statistic.
-    stat = STATS.get(last) if last not in ("count", "samples") else None
-    stat = stat or (last if PERCENTILE.match(last) else None)
+    # A trailing "count" names a metric of its own (eval_count), not a statistic;
+    # "requests_per_min" is a rate, not a minimum.
+    if last in ("count", "samples") or (len(tokens) > 1 and tokens[-2] == "per"):
+        return None, tokens
+    stat = STATS.get(last) or (last if PERCENTILE.match(last) else None)
     if stat is not None and len(tokens) > 1:
-        return stat, tokens[:-1]
+        rest = tokens[:-1]
+        # llmperf's "ttft_s_quantiles_p50": the percentile of the ttft in s.
+        if stat.startswith("p") and rest[-1] in _PERCENTILE_WORDS and len(rest) > 1:
+            rest = rest[:-1]
+        return stat, rest
     return None, tokens
+
+
+def _join_stat_words(tokens: list[str]) -> list[str]:
+    """``std_dev`` and ``total_sum`` are one statistic word each."""
+    joined: list[str] = []
+    for token in tokens:
+        if joined and (joined[-1], token) in (("std", "dev"), ("total", "sum")):
+            joined[-1] += token
+        else:
+            joined.append(token)
+    return joined
+
+
+_TOKEN_WORDS = ("tokens", "token", "tok", "t")
 
 
 def _take_unit(tokens: list[str]) -> tuple[str | None, list[str]]:
@@ -226,7 +255,7 @@ def _take_unit(tokens: list[str]) -> tuple[str | None, list[str]]:
             continue  # "ts" is tokens/s only in llama-bench's avg_ts, stddev_ts
         if len(tokens) >= size and tuple(tokens[-size:]) == suffix:
             rest = tokens[:-size]
-            if unit in ("tok/s", "req/s") and suffix[0] in ("tokens", "tok", "t"):
+            if unit in ("tok/s", "req/s") and suffix[0] in _TOKEN_WORDS:
                 rest = [*rest, "tokens"] if rest else ["tokens"]
             return unit, rest
     return None, tokens

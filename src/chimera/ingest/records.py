@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -248,6 +249,8 @@ def _read(value: object, decimal: DecimalMark) -> _Reading | None:
     if parsed is None:
         return None
     stat = stat_word(parsed.rest.split()[0]) if parsed.rest else None
+    if parsed.rest.startswith(("±", "+/-", "+-")):
+        stat = "mean"  # "4251.42 ± 23.61": a mean and its deviation
     return _Reading(parsed.value, parsed.unit, stat, None, text)
 
 
@@ -266,14 +269,41 @@ def _validate(
     return value, None
 
 
+_PROMPT_TEST = re.compile(r"^pp\d+$")
+
+
 def _refine(metric: str, context: RecordContext) -> str:
-    """llama-bench style records: a prompt-only test measures prompt throughput."""
+    """llama-bench style records: a prompt-only test measures prompt throughput.
+
+    The test shows in ``n_prompt`` / ``n_gen`` (JSON numbers, or text in the
+    CSV output) or in the test's name (``pp512`` in the Markdown output).
+    """
     if metric != "throughput_tok_s":
         return metric
-    prompt, generated = context.params.get("n_prompt"), context.params.get("n_gen")
-    if isinstance(prompt, (int, float)) and generated == 0 and prompt > 0:
+    params = context.params
+    prompt, generated = (
+        _token_count(params.get("n_prompt")),
+        _token_count(params.get("n_gen")),
+    )
+    if prompt is not None and generated == 0 and prompt > 0:
+        return "prompt_throughput_tok_s"
+    test = params.get("test")
+    if prompt is None and isinstance(test, str) and _PROMPT_TEST.match(test.strip()):
         return "prompt_throughput_tok_s"
     return metric
+
+
+def _token_count(value: object) -> int | None:
+    """A whole number of tokens, written as a number or as digits."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
 
 
 def _observe(record: FlatRecord, sink: RowSink, value: object) -> None:
@@ -409,7 +439,8 @@ def finish_context(context: RecordContext) -> None:
             context.quantization = from_model or context.name_quantization
         else:
             context.quantization = context.name_quantization or from_model
-    prompt, generated = context.params.get("n_prompt"), context.params.get("n_gen")
-    if isinstance(prompt, int) and isinstance(generated, int):
+    prompt = _token_count(context.params.get("n_prompt"))
+    generated = _token_count(context.params.get("n_gen"))
+    if prompt is not None and generated is not None:
         parts = [f"pp{prompt}" if prompt else "", f"tg{generated}" if generated else ""]
         context.params.setdefault("test", "+".join(part for part in parts if part))

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cache
+from typing import cast
 
 import pyarrow as pa
 
@@ -139,7 +140,7 @@ class RowSink:
 
     def record_count(self) -> int:
         """Distinct runs with at least one measurement."""
-        return len({self._records[row[0]][0] for row in self._rows})  # type: ignore[index]
+        return len({self._records[cast(int, row[0])][0] for row in self._rows})
 
     def data_models(self) -> list[str]:
         """Model names that came from the data itself."""
@@ -204,7 +205,7 @@ class RowSink:
                 continue
             text = repr(number)
             if record != last:
-                last, record_id = record, str(self._records[record][0])  # type: ignore[index]
+                last, record_id = record, str(self._records[cast(int, record)][0])
                 whole = payloads.setdefault((record_id, ""), [])
             whole.append((str(name), text))
             if "." not in str(name):

@@ -53,7 +53,10 @@ def _names(*groups: str) -> frozenset[str]:
     return frozenset(word for group in groups for word in group.split())
 
 
-_MODEL = _names("model model_name model_id model_tag modelname llm model_tag_name")
+_MODEL = _names(
+    "model model_name model_id model_tag modelname llm model_tag_name "
+    "backend_model served_model_name model_name_or_path"
+)
 _MODEL_HINT = _names("model_type model_filename model_file model_path checkpoint")
 _QUANT = _names(
     "quant quantization quant_type quantization_type qtype quant_method "
@@ -73,7 +76,7 @@ _RUN = _names(
 _STATUS = _names("success succeeded ok passed pass status state outcome")
 _ERROR = _names(
     "error error_message err exception failure failure_reason error_msg "
-    "fail_reason traceback"
+    "fail_reason traceback error_code error_type"
 )
 _TEXT = _names(
     "prompt prompt_text response text content message output generated_text "
@@ -105,7 +108,8 @@ _CONFIG_SYNONYMS: dict[str, str] = {
     **dict.fromkeys(
         _names(
             "concurrency max_concurrency num_concurrent concurrent_requests "
-            "parallel num_parallel n_parallel num_clients concurrent_users"
+            "parallel num_parallel n_parallel num_clients concurrent_users "
+            "num_concurrent_requests streams num_streams concurrent_streams"
         ),
         "concurrency",
     ),
@@ -138,7 +142,19 @@ CONFIG_PARENTS = _names(
 )
 
 # Leaves that only say "the value" or a statistic; the parent names the metric.
-_GENERIC_LEAVES = _names("value val mean avg median std stdev count total values")
+_GENERIC_LEAVES = _names(
+    "value val mean avg median std stdev std_dev stddev count total values min max "
+    "total_sum"
+)
+# Parents that only group statistics (GuideLLM's metrics.ttft_ms.successful.
+# percentiles.p99); the metric is named further up.
+_GROUPING_PARENTS = _names(
+    "successful success percentiles percentile quantiles quantile stats "
+    "statistics summary distribution values metrics results"
+)
+# Parents that hold statistics over failed or unfinished requests: kept under
+# their own slug, never read as the canonical metric.
+_FAILED_PARENTS = _names("errored error errors failed failure incomplete cancelled")
 _SPLIT = re.compile(r"[^0-9a-zA-Z%]+")
 _PARENS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 
@@ -172,18 +188,43 @@ def classify(
         # optimum-benchmark's "stdev_" is the relative deviation in percent.
         slug = "_".join([*parent_keys[-2:], "cv_pct"])
         return Field("metric", "", "cv_pct", "%", slug=slug)
-    if (key in _GENERIC_LEAVES or PERCENTILE.match(key)) and parent_keys:
+    if (key in _GENERIC_LEAVES or PERCENTILE.match(key)) and _names_metric(parent_keys):
         return _generic_leaf(key, written_unit, parent_keys)
     return _metric_or_config(key, written_unit, parent_keys)
 
 
 def _generic_leaf(key: str, unit: str | None, parents: list[str]) -> Field:
-    """``decode.latency.mean``: the leaf is the statistic, the parents the metric."""
-    stat = None if key in ("value", "val") else STAT_LEAVES.get(key, key)
-    base = "_".join(parents[-2:])
-    slug = base if stat is None else f"{base}_{key}"
-    metric, implied = match_metric(base, unit)
+    """``decode.latency.mean``: the leaf is the statistic, the parents the metric.
+
+    Grouping parents are passed over (``ttft_ms.successful.percentiles.p99`` is
+    the p99 of ``ttft_ms``), and a unit the metric's own name spells counts
+    (``time_to_first_token_ms``).
+    """
+    joined = key.replace("_", "")
+    stat = None if key in ("value", "val") else STAT_LEAVES.get(joined, key)
+    base = "_".join(_metric_parents(parents))
+    failed = [parent for parent in parents[-3:] if parent in _FAILED_PARENTS][:1]
+    parts = (base, *failed) if stat is None else (base, *failed, key)
+    slug = "_".join(part for part in parts if part)
+    _, name_unit, stem = split_name(base.split("_"))
+    unit = unit or name_unit
+    metric, implied = ("", None) if failed else match_metric(stem, unit)
     return Field("metric", metric, stat, unit, implied, slug=slug)
+
+
+def _metric_parents(parents: list[str]) -> list[str]:
+    """The parents that name a statistic's metric: the nearest one that is not
+    a grouping (or failure) parent, and the one above it when that one is not
+    a grouping parent either (``decode.latency``)."""
+    skipped = _GROUPING_PARENTS | _FAILED_PARENTS
+    index = len(parents) - 1
+    while index >= 0 and parents[index] in skipped:
+        index -= 1
+    if index < 0:
+        return parents[-2:]
+    if index > 0 and parents[index - 1] not in skipped:
+        return parents[index - 1 : index + 1]
+    return parents[index : index + 1]
 
 
 _IDENTITY: tuple[tuple[frozenset[str], Role], ...] = (
@@ -198,6 +239,11 @@ _IDENTITY: tuple[tuple[frozenset[str], Role], ...] = (
     (_TEXT, "text"),
     (_BLOB, "config_blob"),
 )
+
+
+def _names_metric(parents: list[str]) -> bool:
+    """Whether some parent, past the grouping ones, can name a metric."""
+    return any(parent not in _GROUPING_PARENTS for parent in parents)
 
 
 def _identity_role(key: str) -> Role | None:
@@ -225,6 +271,8 @@ def _metric_or_config(key: str, written_unit: str | None, parents: list[str]) ->
     if key in _PARAMS or _PARAM_PATTERN.search(key):
         return Field("param", key, slug=key)
     tokens = key.split("_")
+    if len(tokens) > 2 and tokens[0] in ("results", "result"):
+        tokens = tokens[1:]  # llmperf's "results_ttft_s_mean"
     stat, name_unit, base = split_name(tokens)
     unit = written_unit or name_unit
     if is_temp_metric:

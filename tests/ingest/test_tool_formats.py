@@ -1,0 +1,137 @@
+"""Output shapes of other benchmark tools: llama-bench's Markdown and CSV,
+GuideLLM's nested statistics, llmperf's summary and per-request files."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from tests.ingest.conftest import TreeWriter, rows, run
+
+LLAMA_BENCH_MD = """\
+| model                          |       size |     params | backend    | ngl |          test |                  t/s |
+| ------------------------------ | ---------: | ---------: | ---------- | --: | ------------: | -------------------: |
+| llama 7B Q4_0                  |   3.56 GiB |     6.74 B | CUDA       |  99 |         pp512 |      4251.42 ± 23.61 |
+| llama 7B Q4_0                  |   3.56 GiB |     6.74 B | CUDA       |  99 |         tg128 |        148.12 ± 0.45 |
+
+build: 8e672efe (3385)
+"""  # noqa: E501
+
+LLAMA_BENCH_CSV = """\
+build_commit,model_filename,model_type,n_gpu_layers,n_prompt,n_gen,test_time,avg_ns,stddev_ns,avg_ts,stddev_ts
+"8e672efe","models/7B/ggml-model-q4_0.gguf","llama 7B Q4_0","99","512","0","2024-07-15T10:00:00Z","120427131","668614","4251.417829","23.610000"
+"8e672efe","models/7B/ggml-model-q4_0.gguf","llama 7B Q4_0","99","0","128","2024-07-15T10:00:05Z","864161411","2620000","148.120000","0.450000"
+"""  # noqa: E501
+
+
+def _distribution(mean: float, p99: float) -> dict[str, object]:
+    return {
+        "mean": mean,
+        "median": mean,
+        "std_dev": 1.0,
+        "min": mean / 2,
+        "max": p99,
+        "count": 98,
+        "percentiles": {"p50": mean, "p99": p99},
+    }
+
+
+GUIDELLM = {
+    "benchmarks": [
+        {
+            "type_": "generative_benchmark",
+            "args": {"profile": {"type_": "concurrent", "streams": [4]}},
+            "worker": {"backend_model": "Qwen/Qwen2.5-7B-Instruct"},
+            "run_stats": {"requests_made": {"successful": 98, "errored": 2}},
+            "metrics": {
+                "time_to_first_token_ms": {
+                    "successful": _distribution(120.5, 280.0),
+                    "errored": {"mean": 0.0, "count": 0},
+                },
+                "output_tokens_per_second": {"successful": _distribution(180.3, 200.0)},
+            },
+        }
+    ]
+}
+
+LLMPERF_SUMMARY = {
+    "model": "meta-llama/Llama-3-8b",
+    "num_concurrent_requests": 4,
+    "results_ttft_s_mean": 0.41,
+    "results_ttft_s_quantiles_p99": 0.91,
+    "results_request_output_throughput_token_per_s_mean": 44.5,
+    "results_mean_output_throughput_token_per_s": 160.3,
+    "results_num_completed_requests_per_min": 88.2,
+}
+LLMPERF_REQUESTS = [
+    {"error_code": None, "error_msg": "", "ttft_s": 0.31, "number_output_tokens": 110},
+    {"error_code": 429, "error_msg": "", "ttft_s": 0, "number_output_tokens": 0},
+]
+
+
+def test_llama_bench_markdown_table(write_tree: TreeWriter) -> None:
+    result = run(write_tree({"bench.md": LLAMA_BENCH_MD}))
+    data = rows(result, "bench.md", "t/s").set_index("value")
+    # "| --: |" separates the header; "± 23.61" says the value is a mean.
+    assert data.loc[4251.42, "metric"] == "prompt_throughput_tok_s"
+    assert data.loc[148.12, "metric"] == "throughput_tok_s"
+    assert set(data["stat"]) == {"mean"}
+    assert set(data["num_gpu"]) == {99.0}
+    assert set(data["backend"].astype(str)) == {"CUDA"}
+
+
+def test_llama_bench_csv_tests_written_as_text(write_tree: TreeWriter) -> None:
+    result = run(write_tree({"bench.csv": LLAMA_BENCH_CSV}))
+    data = rows(result, "bench.csv", "avg_ts").set_index("value")
+    assert data.loc[4251.417829, "metric"] == "prompt_throughput_tok_s"
+    assert data.loc[148.12, "metric"] == "throughput_tok_s"
+    params = rows(result, "bench.csv", "avg_ts")["params"].astype(str)
+    assert any('"test": "pp512"' in text for text in params)
+
+
+def test_guidellm_statistics_are_named_by_their_metric(write_tree: TreeWriter) -> None:
+    result = run(write_tree({"benchmarks.json": json.dumps(GUIDELLM)}))
+    data = rows(result, "benchmarks.json")
+    ttft = data[data["metric"] == "ttft_ms"].set_index("original_name")
+    prefix = "metrics.time_to_first_token_ms.successful"
+    assert ttft.loc[f"{prefix}.mean", "value"] == 120.5
+    assert ttft.loc[f"{prefix}.percentiles.p99", "stat"] == "p99"
+    assert ttft.loc[f"{prefix}.std_dev", "stat"] == "std"
+    assert ttft.loc[f"{prefix}.max", "stat"] == "max"
+    # Statistics over errored requests keep their own name, out of ttft_ms.
+    errored = data[data["original_name"].astype(str).str.contains("errored.mean")]
+    assert errored["metric"].tolist() == ["time_to_first_token_ms_errored_mean"]
+    rate = data[data["metric"] == "throughput_tok_s"]
+    assert rate["unit"].astype(str).unique().tolist() == ["tok/s"]
+    # The model sits in a sibling object; the stream count is a setting.
+    assert set(data["model"].astype(str)) == {"Qwen/Qwen2.5-7B-Instruct"}
+    assert "sample" not in set(data["stat"].dropna())
+
+
+def test_llmperf_summary_and_requests(write_tree: TreeWriter) -> None:
+    result = run(
+        write_tree(
+            {
+                "llama_summary.json": json.dumps(LLMPERF_SUMMARY),
+                "llama_individual_responses.json": json.dumps(LLMPERF_REQUESTS),
+            }
+        )
+    )
+    summary = rows(result, "llama_summary.json").set_index("original_name")
+    assert summary.loc["results_ttft_s_mean", "value"] == 410.0
+    assert summary.loc["results_ttft_s_quantiles_p99", "metric"] == "ttft_ms"
+    assert summary.loc["results_ttft_s_quantiles_p99", "stat"] == "p99"
+    per_user = "results_request_output_throughput_token_per_s_mean"
+    assert summary.loc[per_user, "metric"] == "throughput_per_user_tok_s"
+    overall = "results_mean_output_throughput_token_per_s"
+    assert summary.loc[overall, "metric"] == "throughput_tok_s"
+    assert summary.loc[overall, "unit"] == "tok/s"
+    # "per_min" is a rate, not a minimum.
+    assert pd.isna(summary.loc["results_num_completed_requests_per_min", "stat"])
+    assert set(summary["concurrency"]) == {4.0}
+    requests = rows(result, "llama_individual_responses.json")
+    failed = requests[requests["status"] == "failed"]
+    assert set(failed["error"].astype(str)) == {"error_code 429"}
+    assert failed["value"].isna().all()
+    tokens = requests[requests["status"] == "ok"].set_index("metric")
+    assert tokens.loc["tokens_generated", "value"] == 110
