@@ -145,3 +145,20 @@ def test_streaming_output_equals_the_frame(
         )
     with pytest.raises(UsageError):
         ingest_to_file(root, tmp_path / "data.xlsx")
+
+
+def test_ingest_summary_shows_notes_and_repeated_records(
+    write_tree: TreeWriter,
+) -> None:
+    record = {"model_id": "m", "completed": 8, "mean_ttft_ms": 217.3, "tps": 93.7}
+    root = write_tree(
+        {
+            "runs.jsonl": '{"model": "m", "tps": 1}\n{"tps": \n',
+            "sweep/run=0.json": json.dumps(record),
+            "sweep/summary.json": json.dumps([record, {**record, "tps": 99.0}]),
+        }
+    )
+    done = chimera("ingest", str(root), "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert "Notes (1)" in done.stdout
+    assert "Repeated records (1, counted once)" in done.stdout

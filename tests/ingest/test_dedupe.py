@@ -141,3 +141,23 @@ def test_markdown_rendering_of_a_json_report_is_dropped(write_tree: TreeWriter) 
     assert rows(result, "run/report.md").empty
     assert [item.rule for item in result.inventory.record_duplicates] == ["rendering"]
     assert len(rows(result, "run/report.json")) == 5
+
+
+def test_equal_numbers_of_different_models_are_different_runs(
+    write_tree: TreeWriter,
+) -> None:
+    llama = {**RUN_0, "model_id": "llama3:8b"}
+    mistral = {**RUN_0, "model_id": "mistral:7b"}
+    result = run(
+        write_tree(
+            {
+                "llama.csv": "model,tokens_per_second,ttft_ms\nllama3:8b,10.5,120\n",
+                "mistral.csv": "model,tokens_per_second,ttft_ms\nmistral:7b,10.5,120\n",
+                "run_llama.json": json.dumps(llama),
+                "run_mistral.json": json.dumps(mistral),
+            }
+        )
+    )
+    for path in ("llama.csv", "mistral.csv", "run_llama.json", "run_mistral.json"):
+        assert not rows(result, path).empty, path
+    assert result.inventory.record_duplicates == []

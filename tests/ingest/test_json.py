@@ -156,3 +156,13 @@ def test_unknown_numbers_are_kept_under_their_own_name(write_tree: TreeWriter) -
     assert data[["original_name", "metric", "value"]].values.tolist() == [
         ["baseline.accuracy", "accuracy", 0.75]
     ]
+
+
+def test_statistics_with_units_under_a_metric(write_tree: TreeWriter) -> None:
+    document = {"results": {"ttft": {"mean_ms": 120, "p99_ms": 300}}}
+    result = run(write_tree({"run.json": json.dumps(document)}))
+    data = rows(result, "run.json").set_index("original_name")
+    assert data.loc["results.ttft.mean_ms", "metric"] == "ttft_ms"
+    assert data.loc["results.ttft.mean_ms", "stat"] == "mean"
+    assert data.loc["results.ttft.p99_ms", "value"] == 300.0
+    assert data.loc["results.ttft.p99_ms", "stat"] == "p99"

@@ -116,9 +116,24 @@ def print_summary(inventory: Inventory) -> None:
         console.print(line, highlight=False)
     _issues_table("Unusable files", inventory.unusable)
     _issues_table("Skipped", inventory.skipped)
+    _issues_table("Notes", inventory.notes)
     if inventory.duplicates:
         console.print(f"{len(inventory.duplicates)} groups of byte-identical files")
+    _record_duplicates(inventory)
     _gaps(inventory)
+
+
+def _record_duplicates(inventory: Inventory) -> None:
+    """Records dropped because another file holds the same run."""
+    if not inventory.record_duplicates:
+        return
+    total = sum(duplicate.records for duplicate in inventory.record_duplicates)
+    table = Table(title=f"Repeated records ({total:,}, counted once)", show_edge=False)
+    for name in ("path", "records", "kept in"):
+        table.add_column(name, justify="right" if name == "records" else "left")
+    for duplicate in inventory.record_duplicates:
+        table.add_row(duplicate.path, f"{duplicate.records:,}", duplicate.duplicate_of)
+    console.print(table)
 
 
 def _counts_table(inventory: Inventory) -> Table:

@@ -29,6 +29,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chimera.ingest.inventory import DuplicateGroup, RecordDuplicate
+from chimera.ingest.rows import (
+    Fingerprint,
+    RecordIdentity,
+    identities_agree,
+)
 from chimera.ingest.scan import FileEntry
 
 _TYPE_RANK = {"csv": 0, "tsv": 0, "jsonl": 1, "json": 2, "md": 3, "txt": 4}
@@ -69,7 +74,7 @@ def _sha256(entry: FileEntry) -> str | None:
 
 
 @dataclass(frozen=True)
-class Fingerprint:
+class Member:
     """One record (prefix "") or nested object of a file, by its values."""
 
     rel: str
@@ -77,10 +82,11 @@ class Fingerprint:
     prefix: str
     values: int
     digest: int
+    identity: RecordIdentity
 
 
-# One file's fingerprints: (record id after "file#", name prefix, values, digest).
-FilePrints = list[tuple[str, str, int, int]]
+# One file's fingerprints (see ``RowSink.fingerprints``).
+FilePrints = list[Fingerprint]
 
 
 def repeated_records(
@@ -93,15 +99,15 @@ def repeated_records(
     seen: dict[int, str] = {}
     shared: set[int] = set()
     for rel, file_prints in prints.items():
-        for _record, _prefix, _values, digest in file_prints:
+        for _record, _prefix, _values, digest, _identity in file_prints:
             if seen.setdefault(digest, rel) != rel:
                 shared.add(digest)
     del seen
-    groups: dict[int, list[Fingerprint]] = defaultdict(list)
+    groups: dict[int, list[Member]] = defaultdict(list)
     for rel, file_prints in prints.items():
-        for local, prefix, values, digest in file_prints:
+        for local, prefix, values, digest, identity in file_prints:
             if digest in shared:
-                member = Fingerprint(rel, f"{rel}#{local}", prefix, values, digest)
+                member = Member(rel, f"{rel}#{local}", prefix, values, digest, identity)
                 groups[digest].append(member)
     drops: dict[tuple[str, str, str], str] = {}
     for members in groups.values():
@@ -111,7 +117,11 @@ def repeated_records(
             continue
         keeper = min(members, key=lambda m: _rank(m, records_per_file, kinds))
         for member in members:
-            if member.rel != keeper.rel and _related(member.rel, keeper.rel):
+            if (
+                member.rel != keeper.rel
+                and _related(member.rel, keeper.rel)
+                and identities_agree(member.identity, keeper.identity)
+            ):
                 key = (member.rel, member.record_id, member.prefix)
                 drops.setdefault(key, keeper.rel)
     kept = _outermost(drops)
@@ -122,7 +132,7 @@ def repeated_records(
 
 
 def _rank(
-    member: Fingerprint, records_per_file: dict[str, int], kinds: dict[str, str]
+    member: Member, records_per_file: dict[str, int], kinds: dict[str, str]
 ) -> tuple[int, int, int, str]:
     return (
         0 if member.prefix == "" else 1,

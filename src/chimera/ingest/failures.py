@@ -27,6 +27,7 @@ _FAILED_STATUS = frozenset(
         "crashed", "aborted", "cancelled", "canceled", "killed", "false", "no",
     }
 )  # fmt: skip
+_YES_NO = frozenset({"false", "no"})
 _SUCCESS_COUNTS = frozenset(
     {
         "completed", "successful_tests", "successful_requests", "completed_requests",
@@ -65,7 +66,7 @@ def failure_reason(cells: Iterable[tuple[str, str, object]]) -> str | None:
             if code is None and name.endswith("code") and _count(value):
                 code = f"{name} {value}"
         elif role == "status" and status is None and _is_failed_status(value):
-            status = f"marked failed ({name}={value})"
+            status = f"marked failed ({name}={_short(value)})"
         if name not in _SUCCESS_COUNTS and name not in _ATTEMPT_COUNTS:
             continue
         number = _count(value)
@@ -79,6 +80,8 @@ def failure_reason(cells: Iterable[tuple[str, str, object]]) -> str | None:
 
 
 def _error_text(value: object) -> str | None:
+    if value is True:
+        return "error flag set"
     if isinstance(value, str):
         text = " ".join(value.split())
         if text.lower() not in _NO_ERROR:
@@ -95,10 +98,16 @@ def _error_text(value: object) -> str | None:
 
 
 def _is_failed_status(value: object) -> bool:
+    """``failed``, ``false``, or a failed word leading a message
+    (``FAILED: OOM``, ``error - timed out``)."""
     if isinstance(value, bool):
         return value is False
     if isinstance(value, str):
-        return value.strip().lower() in _FAILED_STATUS
+        text = value.strip().lower()
+        first = text.replace(":", " ").replace("-", " ").split(maxsplit=1)
+        return text in _FAILED_STATUS or (
+            bool(first) and first[0] in _FAILED_STATUS and first[0] not in _YES_NO
+        )
     return False
 
 
@@ -125,3 +134,8 @@ def _counter_reason(
         f"{name}={value:g}" for name, value in (*successes.items(), *tried.items())
     )
     return f"no request completed ({shown})"
+
+
+def _short(value: object) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"

@@ -50,7 +50,10 @@ class FileResult:
     # No record's model is missing or only guessed from the path, so the
     # folder's configuration has nothing to add (see ``assemble``).
     models_settled: bool = False
-    fingerprints: list[tuple[str, str, int, int]] = field(default_factory=list)
+    # See ``RowSink.fingerprints``: (record id, prefix, values, digest, identity).
+    fingerprints: list[tuple[str, str, int, int, tuple[object, ...]]] = field(
+        default_factory=list
+    )
     time_first: tuple[str, str] | None = None  # (sortable ISO, display)
     time_last: tuple[str, str] | None = None
     directory_context: dict[str, object] | None = None

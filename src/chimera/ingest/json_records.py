@@ -99,7 +99,11 @@ class JsonWalker:
         for key, item in value.items():
             key = str(key)
             child_rel = f"{rel}.{key}" if rel else key
-            if isinstance(item, dict):
+            if isinstance(item, (dict, list)) and _is_error_key(key, keys):
+                # {"error": {"message": ...}}: a failure marker to read whole,
+                # not an object of measurements.
+                node.scalars.append((key, item))
+            elif isinstance(item, dict):
                 child = self._build(
                     item,
                     (*keys, key),
@@ -236,6 +240,10 @@ class JsonWalker:
             or any(ch.isdigit() for ch in context.quantization)
         ):
             found.quantization = context.quantization
+
+
+def _is_error_key(key: str, parents: tuple[str, ...]) -> bool:
+    return classify(key, parents).role == "error"
 
 
 def _describes_host(key: str, item: dict[str, object]) -> bool:

@@ -187,15 +187,19 @@ class RowSink:
                 arrays.append(records[name])
         return pa.Table.from_arrays(arrays, schema=schema)
 
-    def fingerprints(self) -> list[tuple[str, str, int, int]]:
-        """(record id without the file part, name prefix, values, hash) of each
-        record's measured values (kept for the whole tree, so kept small).
+    def fingerprints(self) -> list[Fingerprint]:
+        """(record id without the file part, name prefix, values, hash, identity)
+        of each record's measured values (kept for the whole tree, so kept small).
 
         Hashes cover (name relative to the prefix, original number) pairs of the
         ok measurements; JSON records also get one per nested object, so a file
         that wraps another file's record (``{"config":…, "report":…}``) is found.
+        The identity (see ``record_identity``) tells runs of different models or
+        settings apart when their numbers happen to be equal.
         """
         payloads: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        identities: dict[str, RecordIdentity] = {}
+        shared: dict[RecordIdentity, RecordIdentity] = {}
         # A record's rows follow one another: look its id up once per run of rows.
         last: object = None
         record_id, whole = "", []
@@ -205,7 +209,10 @@ class RowSink:
                 continue
             text = repr(number)
             if record != last:
-                last, record_id = record, str(self._records[cast(int, record)][0])
+                values = self._records[cast(int, record)]
+                last, record_id = record, str(values[0])
+                identity = record_identity(values)
+                identities.setdefault(record_id, shared.setdefault(identity, identity))
                 whole = payloads.setdefault((record_id, ""), [])
             whole.append((str(name), text))
             if "." not in str(name):
@@ -217,10 +224,39 @@ class RowSink:
                 payloads.setdefault((record_id, prefix), []).append((rest, text))
         skip = len(self.source_file) + 1
         return [
-            (record_id[skip:], prefix, len(items), _digest(items))
+            (
+                record_id[skip:],
+                prefix,
+                len(items),
+                _digest(items),
+                identities[record_id],
+            )
             for (record_id, prefix), items in payloads.items()
             if len(items) >= 2
         ]
+
+
+# A record's model (when its data names one) and its settings, None where unknown.
+RecordIdentity = tuple[object, ...]
+# (record id after "file#", name prefix, values, digest, identity).
+Fingerprint = tuple[str, str, int, int, RecordIdentity]
+_MODEL_AT = _RECORD_FIELDS.index("model")
+_CONFIG_AT = slice(_MODEL_AT + 3, _MODEL_AT + 3 + len(CONFIG_COLUMNS))
+
+
+def record_identity(values: tuple[object, ...]) -> RecordIdentity:
+    """What tells one run from another besides its numbers: the model its data
+    names (a model guessed from a path is too loose to tell runs apart) and
+    its settings."""
+    model = values[_MODEL_AT] if values[-1] == "data" else None
+    return (model, *values[_CONFIG_AT])
+
+
+def identities_agree(one: RecordIdentity, other: RecordIdentity) -> bool:
+    """Whether two records may be the same run: no field known on both sides
+    differs."""
+    pairs = zip(one, other, strict=True)
+    return all(a is None or b is None or a == b for a, b in pairs)
 
 
 def _constant(value: str, count: int) -> pa.Array:

@@ -18,6 +18,7 @@ WARMUP_NAMES = frozenset(
     {"warmup", "is_warmup", "warm_up", "is_warm_up", "warmup_run", "is_warmup_run"}
 )
 _TRUE_WORDS = frozenset({"1", "1.0", "true", "yes", "y"})
+_WARMUP_WORDS = frozenset({"warmup", "warm-up", "warm_up", "warm up"})
 # Run-count names: a row that states more than one run summarises them.
 RUN_COUNT_NAMES = frozenset({"runs", "num_runs", "n_runs"})
 _UNSET_WORDS = frozenset({"none", "default", "unset"})
@@ -32,7 +33,12 @@ def is_warmup_mark(info: Field, value: object) -> bool:
     >>> is_warmup_mark(classify("is_warmup", ()), False)
     False
     """
-    if info.slug not in WARMUP_NAMES or value is None:
+    if value is None:
+        return False
+    if info.role == "status" and isinstance(value, str):
+        # A status or phase column that says "warmup" (``status: warm-up``).
+        return strip_markup(value).strip().lower() in _WARMUP_WORDS
+    if info.slug not in WARMUP_NAMES:
         return False
     return strip_markup(str(value)).strip().lower() in _TRUE_WORDS
 

@@ -190,6 +190,13 @@ def classify(
         return Field("metric", "", "cv_pct", "%", slug=slug)
     if (key in _GENERIC_LEAVES or PERCENTILE.match(key)) and _names_metric(parent_keys):
         return _generic_leaf(key, written_unit, parent_keys)
+    stat, name_unit, base = split_name(key.split("_"))
+    if stat and name_unit and not base and _names_metric(parent_keys):
+        # "ttft": {"mean_ms": 120, "p99_ms": 300}: a statistic with its unit,
+        # of the metric its parent names (when the parent names a known one).
+        leaf = _generic_leaf(stat, written_unit or name_unit, parent_keys)
+        if leaf.target:
+            return leaf
     return _metric_or_config(key, written_unit, parent_keys)
 
 
