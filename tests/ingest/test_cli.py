@@ -162,3 +162,12 @@ def test_ingest_summary_shows_notes_and_repeated_records(
     assert done.returncode == 0, done.stderr
     assert "Notes (1)" in done.stdout
     assert "Repeated records (1, counted once)" in done.stdout
+
+
+def test_an_output_that_cannot_be_written_fails_before_reading(
+    write_tree: TreeWriter,
+) -> None:
+    done = chimera("ingest", str(write_tree(TREE)), "--out", "/proc/x.parquet")
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("error: cannot write /proc/x.parquet")
+    assert "Traceback" not in done.stderr

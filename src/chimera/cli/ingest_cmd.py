@@ -51,7 +51,10 @@ def ingest_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the inventory as JSON."),
     max_file_mb: float = typer.Option(
-        64.0, "--max-file-mb", min=0.001, help="Files larger than this are not read."
+        64.0,
+        "--max-file-mb",
+        min=0.001,
+        help="Files larger than this many MiB are listed, not read.",
     ),
     include_hidden: bool = typer.Option(
         False, "--include-hidden", help="Also scan hidden files and folders."

@@ -33,7 +33,7 @@ from chimera.ingest.options import IngestOptions
 from chimera.ingest.reader import read_file
 from chimera.ingest.scan import FileEntry, scan
 from chimera.ingest.spill import TableSpill
-from chimera.ingest.storage import write_outputs
+from chimera.ingest.storage import check_writable, write_outputs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,6 +94,7 @@ def ingest_to_file(
             f"cannot write {out.name}: unknown format",
             hint="use a file name ending in .parquet or .csv",
         )
+    check_writable(out)
     with tempfile.TemporaryDirectory(prefix="chimera-ingest-") as work:
         target = Path(work) / "dataset.parquet"
         inventory, _timings = _run(Path(root), options, progress, target, Path(work))

@@ -42,9 +42,10 @@ def read_file(entry: FileEntry, options: IngestOptions) -> FileResult:
     if entry.kind not in _PARSED_TYPES:
         return FileResult(report)
     if entry.too_large:
-        limit = options.max_file_bytes / 1e6
+        # MiB, as --max-file-mb counts them.
+        limit = options.max_file_bytes / 2**20
         report.unusable = (
-            f"too large ({entry.size / 1e6:,.1f} MB > {limit:,.1f} MB limit)"
+            f"too large ({entry.size / 2**20:,.1f} MiB > {limit:,.1f} MiB limit)"
         )
         return FileResult(report)
     try:

@@ -42,15 +42,30 @@ def check_format(path: Path) -> str:
 @contextmanager
 def atomic(target: Path) -> Iterator[Path]:
     """A temporary file beside ``target``, renamed over it on success."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(handle)
-    temporary = Path(name)
+    temporary = _temporary_beside(target)
     try:
         yield temporary
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _temporary_beside(target: Path) -> Path:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as error:
+        raise IngestError(
+            f"cannot write {target}: {error.strerror or error}",
+            hint="choose a folder you can write to",
+        ) from error
+    os.close(handle)
+    return Path(name)
+
+
+def check_writable(target: Path) -> None:
+    """Fail now, not after a long ingestion, when ``target`` cannot be written."""
+    _temporary_beside(target).unlink()
 
 
 def write_inventory(inventory: Inventory, path: Path) -> None:
