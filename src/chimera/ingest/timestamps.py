@@ -23,6 +23,7 @@ _ISO = re.compile(
     r"(?:Z|[+-]\d{2}:?\d{2})?$"
 )
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})[-_T](\d{2})(\d{2})(\d{2})$")
+_EPOCH_TEXT = re.compile(r"^\d{9,13}(?:\.\d+)?$")
 # Plausible epochs (2001 .. 2096) in seconds and in milliseconds.
 _EPOCH_S = (1.0e9, 4.0e9)
 _EPOCH_MS = (1.0e12, 4.0e12)
@@ -62,6 +63,8 @@ def parse_timestamp(value: object, *, time_name: bool = False) -> Timestamp | No
         compact = _COMPACT.match(text) if time_name else None
         if compact:
             return _from_parts(*(int(part) for part in compact.groups()))
+        if time_name and _EPOCH_TEXT.match(text):
+            return _from_epoch(float(text))  # a CSV cell holds epochs as text
         return None
     if time_name and isinstance(value, (int, float)) and not isinstance(value, bool):
         return _from_epoch(float(value))
