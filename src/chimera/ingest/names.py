@@ -12,6 +12,8 @@ that cannot hold a colon on every file system (``gemma3_1b-it-qat`` for
 'q4_0'
 >>> model_from_stem("gemma3_1b-it-qat_param_tuning")
 'gemma3:1b-it-qat'
+>>> model_from_stem("gemma2_9b_gpu40_ctx2048_temp0p2")
+'gemma2:9b'
 """
 
 from __future__ import annotations
@@ -22,32 +24,38 @@ from pathlib import PurePosixPath
 
 from chimera.ingest.vocabulary import CONFIG_COLUMNS, classify
 
-# Compact tokens: prefix -> config column. Only used when every token of a name
-# segment is such a token, so "run_t1" or "conv_bench" never turn into settings.
-_COMPACT: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(rf"^(?:{prefixes})(\d+(?:[.p]\d+)?)$", re.IGNORECASE), column)
-    for prefixes, column in (
-        ("gpu|g|ngl|numgpu", "num_gpu"),
-        ("ctx|c|nctx|numctx", "num_ctx"),
-        ("temp|t", "temperature"),
-        ("topp|p", "top_p"),
-        ("topk|k", "top_k"),
-        ("rp|rep", "repeat_penalty"),
-        ("bs|batch|b", "batch_size"),
-        ("conc|cc|concurrency", "concurrency"),
-    )
+# Compact tokens: prefix -> config column ("gpu80", "c2048", "temp0p8").
+_COMPACT_PREFIXES: dict[str, str] = {
+    **dict.fromkeys(("gpu", "g", "ngl", "numgpu"), "num_gpu"),
+    **dict.fromkeys(("ctx", "c", "nctx", "numctx"), "num_ctx"),
+    **dict.fromkeys(("temp", "t"), "temperature"),
+    **dict.fromkeys(("topp", "p"), "top_p"),
+    **dict.fromkeys(("topk", "k"), "top_k"),
+    **dict.fromkeys(("rp", "rep"), "repeat_penalty"),
+    **dict.fromkeys(("bs", "batch", "b"), "batch_size"),
+    **dict.fromkeys(("conc", "cc", "concurrency"), "concurrency"),
+}
+_COMPACT = re.compile(
+    rf"^({'|'.join(sorted(_COMPACT_PREFIXES, key=len, reverse=True))})"
+    r"(\d+(?:[.p]\d+)?)$",
+    re.IGNORECASE,
 )
+# key=value pairs, separated by '-', '--', '_', ',' or spaces; a vLLM sweep's
+# "SERVE"/"BENCH" words end a value too.
 _PAIR = re.compile(
     r"([A-Za-z][A-Za-z0-9_]*)=(.*?)"
-    r"(?=-{1,2}[A-Za-z][A-Za-z0-9_]*=|-{1,2}[A-Z]+(?:-|$)|$)"
+    r"(?=[-_\s,]{1,2}[A-Za-z][A-Za-z0-9_]*=|-{1,2}[A-Z]+(?:-|$)|$)"
 )
+# llama.cpp tags are read whole: q4_0, Q5_K_M, IQ3_XXS, Q4_0_4_4, UD-Q4_K_XL.
 _QUANT = re.compile(
-    r"(?<![a-z0-9])(i?q\d(?:_k)?(?:_[0-9a-z]{1,2})?|f16|fp16|bf16|fp8|f32|fp32|"
-    r"int[48](?:wo)?|w[48]a(?:8|16)|awq(?:[-_]int4)?|gptq(?:[-_]int[48])?|nf4|"
-    r"mxfp4|exl2|qat)(?![a-z0-9])",
+    r"(?<![a-z0-9])((?:ud-)?[it]?q\d(?:_(?:k|\d|xxs|xs|s|m|l|xl|nl))*|"
+    r"f16|fp16|bf16|fp8|f32|fp32|int[48](?:wo)?|w[48]a(?:8|16)|awq(?:[-_]int4)?|"
+    r"gptq(?:[-_]int[48])?|nf4|mxfp4|exl2|qat)(?![a-z0-9])",
     re.IGNORECASE,
 )
 _QUANT_SIZE = re.compile(r"(q\d_k)\s*-\s*(small|medium|large)", re.IGNORECASE)
+# What separates the words of a name when looking for settings in it.
+_SEPARATORS = "-_\\s,"
 _FAMILY = re.compile(
     r"^(llama|gemma|mistral|mixtral|qwen|phi|deepseek|llava|opt|falcon|smollm|"
     r"tinyllama|codellama|vicuna|gpt|command|yi|starcoder|granite|olmo|orca|"
@@ -102,14 +110,18 @@ def context_from_path(rel_path: str) -> NameContext:
 
 
 def config_from_name(segment: str) -> dict[str, str | float]:
-    """Settings spelled in one file or folder name (empty when there are none)."""
+    """Settings spelled in one file or folder name (empty when there are none).
+
+    >>> config_from_name("gemma2_9b_gpu40_ctx2048")
+    {'num_gpu': 40.0, 'num_ctx': 2048.0}
+    """
     found: dict[str, str | float] = {}
     for key, raw in _PAIR.findall(segment):
-        found.update(_pair(key, raw.strip()))
+        found.update(_pair(_pair_key(key), raw.strip()))
     if found:
         return found
-    tokens = [token for token in re.split(r"[_\s,]+", segment) if token]
-    return _compact(tokens) or _word_number(tokens)
+    words = [word for _, word in _words(segment)]
+    return _compact(words) or {**_trailing_settings(segment), **_word_number(words)}
 
 
 def _pair(key: str, raw: str) -> dict[str, str | float]:
@@ -122,33 +134,123 @@ def _pair(key: str, raw: str) -> dict[str, str | float]:
     return {key: value if value is not None else raw}
 
 
-def _compact(tokens: list[str]) -> dict[str, str | float]:
+def _pair_key(key: str) -> str:
+    """The setting a pair's key names when a model tag runs into it.
+
+    ``q4_0_num_ctx`` (from ``llama3.1:8b-instruct-q4_0_num_ctx=1024``) names
+    ``num_ctx``: the longest known tail of the key that starts with a letter word.
+    """
+    parts = key.split("_")
+    for index in range(len(parts)):
+        candidate = "_".join(parts[index:])
+        if re.match(r"[A-Za-z]+(?:_|$)", candidate) and (
+            classify(candidate).role != "metric"
+        ):
+            return candidate
+    return key
+
+
+def _words(name: str, separators: str = _SEPARATORS) -> list[tuple[int, str]]:
+    """The words of a name with where each starts; ``Q5_K_M`` stays one word."""
+    masked = _QUANT.sub(lambda m: re.sub(f"[{separators}]", "\0", m[0]), name)
+    return [
+        (match.start(), name[match.start() : match.end()])
+        for match in re.finditer(f"[^{separators}]+", masked)
+    ]
+
+
+def _compact_setting(word: str) -> tuple[str, float, bool] | None:
+    """``temp0p8`` -> (column, value, whether the prefix is more than a letter)."""
+    match = _COMPACT.match(word)
+    if match is None:
+        return None
+    column = _COMPACT_PREFIXES[match[1].lower()]
+    return column, float(match[2].replace("p", ".")), len(match[1]) > 1
+
+
+def _compact(words: list[str]) -> dict[str, str | float]:
+    """Settings when every word is a compact token (``g60_c2048_t0.8``)."""
     found: dict[str, str | float] = {}
-    for token in tokens:
-        for pattern, column in _COMPACT:
-            match = pattern.match(token)
-            if match:
-                found[column] = float(match.group(1).replace("p", "."))
-                break
-        else:
+    for word in words:
+        setting = _compact_setting(word)
+        if setting is None:
             return {}
+        found[setting[0]] = setting[1]
     return found
 
 
-def _word_number(tokens: list[str]) -> dict[str, str | float]:
+def _trailing_settings(segment: str) -> dict[str, str | float]:
+    """Compact tokens after a model tag: ``gemma2_9b_gpu40_ctx2048``."""
+    words = _words(segment)
+    start = _settings_start([word for _, word in words])
+    if start == len(words):
+        return {}
+    head = segment[: words[start][0]].rstrip("-_ ,")
+    # "exp_c4_k8" is not a model followed by settings.
+    if not _only_noise(head) and model_from_stem(head) is None:
+        return {}
+    return _compact([word for _, word in words[start:] if _compact_setting(word)])
+
+
+def _settings_start(words: list[str]) -> int:
+    """Index of the first of the settings a name ends with (``len`` when none).
+
+    Role words and time stamps among them are passed over. A one-letter token
+    (``t1``, ``c4``) counts only beside another compact token, so ``run_t1``
+    and ``olmo_7b_c4`` end with no settings.
+    """
+    start = end = len(words)
+    while end > 0:
+        if _is_compact_setting(words, end - 1):
+            start = end = end - 1
+        elif _is_noise(words[end - 1]):
+            end -= 1
+        else:
+            setting = _word_setting(words, end - 1)
+            if setting is None:
+                break
+            start = end = end - setting[2]
+    return start
+
+
+def _is_compact_setting(words: list[str], index: int) -> bool:
+    setting = _compact_setting(words[index])
+    if setting is None:
+        return False
+    neighbours = [words[i] for i in (index - 1, index + 1) if 0 <= i < len(words)]
+    return setting[2] or any(_compact_setting(word) for word in neighbours)
+
+
+def _is_noise(word: str) -> bool:
+    return word.lower() in _STEM_NOISE or _TIMESTAMP_TOKEN.match(word) is not None
+
+
+def _only_noise(name: str) -> bool:
+    return all(_is_noise(word) for _, word in _words(name))
+
+
+def _word_number(words: list[str]) -> dict[str, str | float]:
     """``concurrency_16`` and ``num_ctx_1024``: a setting's name, then its value."""
     found: dict[str, str | float] = {}
-    for index in range(1, len(tokens)):
-        value = _number(tokens[index])
-        if value is None:
-            continue
-        name = "_".join(tokens[max(0, index - 2) : index])
-        for candidate in (name, tokens[index - 1]):
-            info = classify(candidate)
-            if info.role == "config":
-                found[info.target] = value
-                break
+    for index in range(1, len(words)):
+        setting = _word_setting(words, index)
+        if setting is not None:
+            found[setting[0]] = setting[1]
     return found
+
+
+def _word_setting(words: list[str], index: int) -> tuple[str, float, int] | None:
+    """(column, value, words used) when ``words[index]`` is a named setting's value."""
+    value = _number(words[index])
+    if value is None:
+        return None
+    for width in (2, 1):
+        if index - width < 0:
+            continue
+        info = classify("_".join(words[index - width : index]))
+        if info.role == "config":
+            return info.target, value, width + 1
+    return None
 
 
 def _number(text: str) -> float | None:
@@ -173,18 +275,33 @@ def model_from_stem(stem: str) -> str | None:
 
     ``gemma3_270m_param_tuning`` -> ``gemma3:270m``; the part after the family
     name becomes the tag only when it starts with a size or version digit.
+    Settings at the end (``_gpu40_ctx2048``, ``_num_ctx=1024``) are not part of
+    the tag, and a quantization suffix (``q4_0``, ``Q5_K_M``) is kept whole.
     """
-    tokens = stem.split("_")
-    while tokens and (
-        tokens[-1].lower() in _STEM_NOISE or _TIMESTAMP_TOKEN.match(tokens[-1])
-    ):
+    tokens = [word for _, word in _words(_without_settings(stem), "_")]
+    while tokens and _is_noise(tokens[-1]):
         tokens.pop()
     if not tokens or not _FAMILY.match(tokens[0]):
         return None
     head, tail = tokens[0], "_".join(tokens[1:])
+    if ":" in head:
+        return head  # already a full tag: "llama3.1:8b-instruct-q4_0"
     if tail and (tail[0].isdigit() or tail == "latest"):
         return f"{head}:{tail}"
     return head if re.search(r"\d", head) else None
+
+
+def _without_settings(stem: str) -> str:
+    """The name before its first ``key=value`` pair and its trailing settings."""
+    pair = _PAIR.search(stem)
+    if pair is not None:
+        key = pair[1]
+        stem = stem[: pair.start(1) + len(key) - len(_pair_key(key))]
+    words = _words(stem)
+    start = _settings_start([word for _, word in words])
+    if start < len(words):
+        stem = stem[: words[start][0]]
+    return stem.rstrip("-_ ,")
 
 
 def models_in_text(text: str) -> list[str]:
