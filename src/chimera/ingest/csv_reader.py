@@ -1,8 +1,9 @@
 """CSV and TSV files: dialect, blocks, repeated headers, then records.
 
 The delimiter is sniffed (comma, semicolon, tab, pipe) from the first lines by
-which one gives the most rows of one consistent width. Quoted newlines are kept
-by the ``csv`` module. A file may hold several tables separated by blank lines
+which one gives the most rows of one consistent width. Line endings are made
+``\n`` first (old Mac exports end lines with a bare ``\r``); quoted newlines are
+kept by the ``csv`` module. A file may hold several tables separated by blank lines
 (AIPerf's export holds three with different headers); a table whose header has
 no rows under it is reported as missing telemetry, not as an error.
 """
@@ -14,12 +15,16 @@ import io
 import logging
 from collections import Counter
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from chimera.ingest.fileresult import FileReport, Unusable
 from chimera.ingest.records import FlatRecord
 from chimera.ingest.rows import RecordContext
 from chimera.ingest.tables import Table, clean_rows, records_from_table
 from chimera.ingest.units import parse_number
+
+if TYPE_CHECKING:
+    import _csv
 
 logger = logging.getLogger(__name__)
 
@@ -38,19 +43,40 @@ def sniff_delimiter(text: str, kind: str) -> str:
     for delimiter in _DELIMITERS:
         if delimiter not in head:
             continue  # every row would be one cell wide
-        widths = [len(row) for row in csv.reader(sample, delimiter=delimiter) if row]
+        widths = _row_widths(sample, delimiter)
         if not widths:
-            continue
+            continue  # no rows, or not parseable this way (the full read says why)
         width, count = Counter(widths).most_common(1)[0]
         if width > 1 and count > best_score:
             best, best_score = delimiter, count
     return best
 
 
+def _row_widths(lines: list[str], delimiter: str) -> list[int] | None:
+    try:
+        return [len(row) for row in csv.reader(lines, delimiter=delimiter) if row]
+    except csv.Error:
+        return None
+
+
+def normalize_newlines(text: str) -> str:
+    r"""Every line ending as ``\n``: CRLF (Windows) and bare CR (old Mac) too.
+
+    The ``csv`` module stops at a bare ``\r`` in an unquoted field.
+
+    >>> normalize_newlines("a,b\rJ,12\r\nK,13\n")
+    'a,b\nJ,12\nK,13\n'
+    """
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def read_csv(
     text: str, rel: str, kind: str, base: RecordContext, report: FileReport
 ) -> Iterator[FlatRecord]:
     """Records of every table in a CSV/TSV text; findings go to ``report``."""
+    text = normalize_newlines(text)
     delimiter = sniff_delimiter(text, kind)
     tables = list(_tables(text, delimiter))
     if not tables:
@@ -108,7 +134,7 @@ def _blocks(text: str, delimiter: str) -> Iterator[list[tuple[list[str], int]]]:
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=False)
     block: list[tuple[list[str], int]] = []
     line = 1
-    for row in reader:
+    for row in _checked(reader):
         start, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             if block:
@@ -118,6 +144,15 @@ def _blocks(text: str, delimiter: str) -> Iterator[list[tuple[list[str], int]]]:
         block.append((row, start))
     if block:
         yield block
+
+
+def _checked(reader: _csv.Reader) -> Iterator[list[str]]:
+    """The reader's rows; a malformed file is unusable with one line saying why."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        line = reader.line_num
+        raise Unusable(f"not a valid CSV: {error} (line {line})") from None
 
 
 def _start_table(block: list[tuple[list[str], int]]) -> Table:

@@ -2,12 +2,16 @@
 
 Artifacts write the same quantity many ways: ``12.3 ms``, ``0.0123`` under a
 ``_s`` column, ``5534.73 (MB)``, ``1,234.5``, ``12,5`` in a semicolon CSV,
-``45 tok/s``. This module turns such text into a float plus the unit as written,
-and converts a value into the canonical unit of its dimension (time -> ms,
-token rates -> tok/s, sizes -> MB), keeping the original beside it.
+``45 tok/s``, ``2 000``, ``1.5k``. This module turns such text into a float plus
+the unit as written, and converts a value into the canonical unit of its
+dimension (time -> ms, token rates -> tok/s, sizes -> MB), keeping the original
+beside it. Text that holds two numbers (``1 2``) is no number at all, never the
+first of them.
 
 >>> parse_number("1,234.5 ms")
 ParsedNumber(value=1234.5, unit='ms', rest='')
+>>> parse_number("1.5k tok/s")
+ParsedNumber(value=1500.0, unit='tok/s', rest='')
 >>> convert(2.5, "s", "ms")
 2500.0
 """
@@ -39,9 +43,14 @@ _add("time", 60000.0, "min", "mins", "minute", "minutes")
 _add("tok_rate", 1.0, "tok/s", "tokens/s", "token/s", "tokens/sec", "tok/sec")
 _add("tok_rate", 1.0, "t/s", "tps", "tokens per second", "tokens/second", "toks/s")
 _add("tok_rate", 1.0, "tokens_per_s", "tokens_per_second", "tok_per_s")
+_add("tok_rate", 1 / 60, "tok/min", "tokens/min", "token/min", "toks/min")
+_add("tok_rate", 1 / 60, "tokens/minute", "tokens per minute", "tok/minute")
 _add("tok_rate_user", 1.0, "tokens/sec/user", "tok/s/user", "tokens/s/user")
 _add("req_rate", 1.0, "req/s", "requests/sec", "requests/s", "qps", "rps")
 _add("req_rate", 1.0, "requests per second", "queries/sec", "queries/s")
+# Not "rpm": that is a fan's revolutions per minute (see _UNIT_WORDS_OK).
+_add("req_rate", 1 / 60, "req/min", "requests/min", "requests/minute", "queries/min")
+_add("req_rate", 1 / 60, "requests per minute")
 _add("sample_rate", 1.0, "samples/s", "samples/sec", "it/s", "iterations/s")
 _add("bytes", 1e-6, "b", "byte", "bytes")
 _add("bytes", 1e-3, "kb", "kilobytes")
@@ -72,19 +81,28 @@ CANONICAL_UNIT: dict[str, str] = {
     "count": "count",
 }
 
+# Spaces that group thousands: "2 000", and the no-break and thin spaces.
+_GROUP_SPACES = " \u00a0\u202f\u2009"
 # A leading number: digits with optional grouping marks, decimals and exponent.
+# Space-grouped digits come in threes only ("12 500", not "1 2").
 _NUMBER = re.compile(
-    r"^\s*(?P<num>[-+]?(?:\d[\d,.'\u202f\u00a0]*\d|\d)(?:[eE][-+]?\d+)?)"
-    r"(?P<rest>.*)$",
+    r"^\s*(?P<num>[-+]?"
+    rf"(?:\d{{1,3}}(?:[{_GROUP_SPACES}]\d{{3}})+(?:[.,]\d+)?|\d[\d,.']*\d|\d)"
+    r"(?:[eE][-+]?\d+)?)(?P<rest>.*)$",
     re.DOTALL,
 )
+# A thousand written right after the digits: "1.5k" tok/s. "512M" and "8G" are
+# left alone: in memory columns they mean megabytes and gigabytes, not 1e6.
+_MAGNITUDES = {"k": 1e3, "K": 1e3}
 # A unit right after the number: "(MB)", "ms", "tok/s", "°C", "%".
 _UNIT = re.compile(
     r"^\s*(?:\((?P<paren>[^()]{1,24})\)|(?P<word>[%°A-Za-zµμ][\w°µμ/%.]*"
     r"(?:\s*/\s*[A-Za-z]+)*))(?P<rest>.*)$",
     re.DOTALL,
 )
-_PER_SECOND = re.compile(r"^\s*per\s+(?:second|sec|s)\b", re.IGNORECASE)
+_PER_TIME = re.compile(
+    r"^\s*per\s+(?:(?P<second>second|sec|s)|minute|min)\b", re.IGNORECASE
+)
 # Words accepted as units although they have no conversion (kept as written).
 _UNIT_WORDS_OK = frozenset({"mhz", "ghz", "rpm", "ratio", "x", "fps", "flops"})
 _MISSING = frozenset(
@@ -173,24 +191,46 @@ def parse_number(text: str, decimal: DecimalMark = ".") -> ParsedNumber | None:
     """Read a leading number and its unit from ``text``; None when there is none.
 
     ``decimal`` says which mark separates decimals in this column; the other one
-    groups thousands. A number followed directly by letters that are not a unit
-    (``2025-10-02``, ``3x``) is rejected, so dates and labels never become values.
+    groups thousands, as do spaces between groups of three digits. A number
+    followed by a dash, colon or slash (``2025-10-02``, ``12:30``) or by another
+    number (``1 2``) is rejected, so dates and lists never become values.
+
+    >>> parse_number("2 000")
+    ParsedNumber(value=2000.0, unit=None, rest='')
+    >>> parse_number("600 tok/min")
+    ParsedNumber(value=600.0, unit='tok/min', rest='')
+    >>> parse_number("1 2") is None
+    True
     """
     match = _NUMBER.match(text)
     if match is None:
         return None
     value = _to_float(match.group("num"), decimal)
-    if value is None:
-        return None
     rest = match.group("rest")
-    if rest[:1] in ("-", ":", "/"):
+    if value is None or rest[:1] in ("-", ":", "/"):
+        return None
+    value, rest = _magnitude(value, rest)
+    if rest.lstrip()[:1].isdigit():
         return None
     unit, rest = _leading_unit(rest)
     if unit is not None and unit.lower() in ("tokens", "tok"):
-        per = _PER_SECOND.match(rest)
+        per = _PER_TIME.match(rest)
         if per is not None:
-            unit, rest = "tok/s", rest[per.end() :]
+            unit = "tok/s" if per.group("second") else "tok/min"
+            rest = rest[per.end() :]
     return ParsedNumber(value, unit, rest.strip())
+
+
+def _magnitude(value: float, rest: str) -> tuple[float, str]:
+    """Apply a magnitude letter written right after the digits: ``1.5k``.
+
+    The letter must end the word, so units that start with one (``45kB``,
+    ``3GB``) and letters after a space (``3 GB``, ``12 ms``) are left to the unit.
+    """
+    factor = _MAGNITUDES.get(rest[:1])
+    if factor is None or (len(rest) > 1 and not rest[1].isspace()):
+        return value, rest
+    return value * factor, rest[1:]
 
 
 def _leading_unit(rest: str) -> tuple[str | None, str]:
@@ -206,7 +246,8 @@ def _leading_unit(rest: str) -> tuple[str | None, str]:
 
 
 def _to_float(token: str, decimal: DecimalMark) -> float | None:
-    token = token.replace("\u202f", "").replace("\u00a0", "").replace("'", "")
+    for mark in (*_GROUP_SPACES, "'"):
+        token = token.replace(mark, "")
     has_comma, has_dot = "," in token, "." in token
     if has_comma and has_dot:
         # Whichever mark comes last separates decimals; the other groups thousands.
