@@ -104,3 +104,12 @@ def test_csv_module_error_is_one_line_reason(
         "not a valid CSV: field larger than field limit (131072) (line 3)"
     ]
     assert not any(record.exc_info for record in caplog.records)
+
+
+def test_excel_separator_line_names_the_delimiter(write_tree: TreeWriter) -> None:
+    text = "sep=;\nmodel;throughput_tok_s\nA;12,5\nB;13\n"
+    every = rows(run(write_tree({"excel.csv": text})), "excel.csv")
+    data = every[every["original_name"] == "throughput_tok_s"]
+    assert data["value"].tolist() == [12.5, 13.0]
+    assert data["locator"].tolist() == ["line 3", "line 4"]
+    assert set(every["original_name"]) == {"throughput_tok_s"}

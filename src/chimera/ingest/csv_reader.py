@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _DELIMITERS = (",", ";", "\t", "|")
+_EXCEL_SEPARATOR = re.compile(r"^\ufeff?sep=(.)[ \t]*\n", re.IGNORECASE)
 _SNIFF_LINES = 40
 _SNIFF_CHARS = 32768
 
@@ -77,7 +79,12 @@ def read_csv(
 ) -> Iterator[FlatRecord]:
     """Records of every table in a CSV/TSV text; findings go to ``report``."""
     text = normalize_newlines(text)
-    delimiter = sniff_delimiter(text, kind)
+    declared = _EXCEL_SEPARATOR.match(text)
+    if declared:
+        # Excel's "sep=;" line names the delimiter; blank it, keeping line numbers.
+        delimiter, text = declared.group(1), "\n" + text[declared.end() :]
+    else:
+        delimiter = sniff_delimiter(text, kind)
     tables = list(_tables(text, delimiter))
     if not tables:
         raise Unusable("no table or metrics found")
