@@ -27,46 +27,70 @@ _CONFIG = ", ".join(CONFIG_COLUMNS)
 _KEYS = f"model, quantization, backend, {_CONFIG}"
 
 _FILES = "SELECT DISTINCT source_file FROM m"
+# Each count query returns (file, count) per file rather than one row per run,
+# so a tree of millions of runs hands Python a few thousand rows at most.
 _WITHOUT_TTFT = """
-    SELECT record_id, any_value(source_file) AS file FROM m
-    WHERE status <> 'failed' GROUP BY record_id
-    HAVING bool_or(metric = 'throughput_tok_s') AND NOT bool_or(metric = 'ttft_ms')
-"""
-_SINGLE_RUNS = f"""
     WITH runs AS (
-        SELECT DISTINCT record_id, source_file, {_KEYS} FROM m
+        SELECT record_id, any_value(source_file) AS file FROM m
+        WHERE status <> 'failed' GROUP BY record_id
+        HAVING bool_or(metric = 'throughput_tok_s') AND NOT bool_or(metric = 'ttft_ms')
+    )
+    SELECT file, count(*) FROM runs GROUP BY file
+"""
+# A configuration measured once is one whose rows all carry one record id:
+# comparing the smallest and largest id needs no list of runs per configuration.
+_SINGLE_RUNS = f"""
+    WITH single AS (
+        SELECT any_value(source_file) AS file FROM m
         WHERE status <> 'failed' AND stat IS NULL
           AND metric IN ('throughput_tok_s', 'ttft_ms', 'latency_ms', 'e2e_latency_ms')
-    ), sized AS (
-        SELECT source_file, count(*) OVER (PARTITION BY {_KEYS}) AS runs FROM runs
+        GROUP BY {_KEYS}
+        HAVING min(record_id) = max(record_id) AND min(source_file) = max(source_file)
     )
-    SELECT source_file AS file FROM sized WHERE runs = 1
+    SELECT file, count(*) FROM single GROUP BY file
 """
 _WITHOUT_MODEL = f"""
-    SELECT DISTINCT record_id, source_file AS file FROM m
-    WHERE model IS NULL AND coalesce({_CONFIG}) IS NOT NULL
+    SELECT source_file, count(*) FROM (
+        SELECT DISTINCT source_file, record_id FROM m
+        WHERE model IS NULL AND coalesce({_CONFIG}) IS NOT NULL
+    ) GROUP BY source_file
 """
 _FAILED = """
-    SELECT source_file AS file, count(DISTINCT record_id) AS runs FROM m
-    WHERE status = 'failed' GROUP BY source_file ORDER BY source_file
+    SELECT source_file, count(*) FROM (
+        SELECT DISTINCT source_file, record_id FROM m WHERE status = 'failed'
+    ) GROUP BY source_file ORDER BY source_file
 """
 # Records of one kind only: rows of a table, or elements of one JSON array.
-_MISSING_FIELDS = """
-    WITH kinds AS (
-        SELECT source_file, record_id, original_name,
-               regexp_replace(regexp_replace(split_part(record_id, '#', 2),
-                   '\\[\\d+\\]', '[]', 'g'), '^line \\d+', 'line') AS kind
-        FROM m JOIN kinds USING (source_file)
-        WHERE status <> 'failed' AND source_type IN ('csv', 'tsv', 'json', 'jsonl')
-    ), totals AS (
-        SELECT source_file, kind, count(DISTINCT record_id) AS records
-        FROM kinds GROUP BY ALL HAVING records >= 2
-    ), present AS (
-        SELECT source_file, kind, original_name, count(DISTINCT record_id) AS seen
-        FROM kinds GROUP BY ALL
+# Records per kind are counted first into a small table: the fields are then
+# counted against it, so DuckDB never holds both groupings at once (each one
+# alone it can spill to disk).
+_TABLE_ROWS = """
+    SELECT source_file, record_id, original_name FROM m
+    WHERE status <> 'failed' AND source_file IN (
+        SELECT source_file FROM kinds
+        WHERE source_type IN ('csv', 'tsv', 'json', 'jsonl')
+    )
+"""
+_KIND = r"""
+    regexp_replace(regexp_replace(split_part(record_id, '#', 2),
+        '\[\d+\]', '[]', 'g'), '^line \d+', 'line')
+"""
+_RECORDS_PER_KIND = f"""
+    CREATE TEMP TABLE records_per_kind AS
+    SELECT source_file, kind, count(*) AS records FROM (
+        SELECT source_file, {_KIND} AS kind
+        FROM ({_TABLE_ROWS}) GROUP BY source_file, record_id
+    ) GROUP BY ALL HAVING records >= 2
+"""
+_MISSING_FIELDS = f"""
+    WITH present AS (
+        SELECT source_file, kind, original_name, count(*) AS seen FROM (
+            SELECT source_file, original_name, {_KIND} AS kind
+            FROM ({_TABLE_ROWS}) GROUP BY source_file, record_id, original_name
+        ) GROUP BY ALL
     )
     SELECT p.source_file AS file, p.original_name AS name, t.records, p.seen
-    FROM present p JOIN totals t USING (source_file, kind)
+    FROM present p JOIN records_per_kind t USING (source_file, kind)
     WHERE p.seen < t.records AND p.seen * 2 >= t.records
     ORDER BY file, name
 """
@@ -96,28 +120,36 @@ def compute_gaps(
 
 
 def _fill(gaps: Gaps, connection: duckdb.DuckDBPyConnection) -> None:
-    without_ttft = connection.execute(_WITHOUT_TTFT).fetchall()
-    gaps.throughput_without_ttft = len(without_ttft)
-    gaps.throughput_without_ttft_files = _files(row[1] for row in without_ttft)
-    single = connection.execute(_SINGLE_RUNS).fetchall()
-    gaps.single_runs = len(single)
-    gaps.single_run_files = _files(row[0] for row in single)
-    unnamed = connection.execute(_WITHOUT_MODEL).fetchall()
-    gaps.configs_without_model = len(unnamed)
-    gaps.configs_without_model_files = _files(row[1] for row in unnamed)
-    failed = connection.execute(_FAILED).fetchall()
-    gaps.failed_run_files = {str(file): int(runs) for file, runs in failed}
+    without_ttft = _per_file(connection, _WITHOUT_TTFT)
+    gaps.throughput_without_ttft = sum(without_ttft.values())
+    gaps.throughput_without_ttft_files = _files(without_ttft)
+    single = _per_file(connection, _SINGLE_RUNS)
+    gaps.single_runs = sum(single.values())
+    gaps.single_run_files = _files(single)
+    unnamed = _per_file(connection, _WITHOUT_MODEL)
+    gaps.configs_without_model = sum(unnamed.values())
+    gaps.configs_without_model_files = _files(unnamed)
+    gaps.failed_run_files = _per_file(connection, _FAILED)
     gaps.failed_runs = sum(gaps.failed_run_files.values())
 
 
-def _files(found: Iterable[object]) -> list[str]:
-    return sorted({str(name) for name in found})[:_MAX_FILES]
+def _per_file(connection: duckdb.DuckDBPyConnection, sql: str) -> dict[str, int]:
+    """``sql``'s (file, count) rows as a mapping."""
+    return {str(file): int(count) for file, count in connection.execute(sql).fetchall()}
+
+
+def _files(found: Iterable[str]) -> list[str]:
+    return sorted(found)[:_MAX_FILES]
 
 
 def _missing_fields(connection: duckdb.DuckDBPyConnection) -> list[FileIssue]:
     """Fields most records of a file carry but some lack (e.g. a prompt-cache hit
     that drops ``prompt_eval_count``)."""
-    found = connection.execute(_MISSING_FIELDS).fetchall()
+    connection.execute(_RECORDS_PER_KIND)
+    try:
+        found = connection.execute(_MISSING_FIELDS).fetchall()
+    finally:
+        connection.execute("DROP TABLE records_per_kind")
     return [
         FileIssue(
             path=str(file),

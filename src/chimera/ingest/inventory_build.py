@@ -7,6 +7,8 @@ dataset, so the inventory and the dataset always agree.
 
 from __future__ import annotations
 
+import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,16 +22,23 @@ from chimera.ingest.inventory import (
     DuplicateGroup,
     FileEntryInfo,
     FileIssue,
+    Gaps,
     Inventory,
     RecordDuplicate,
     Totals,
 )
 from chimera.ingest.options import IngestOptions
-from chimera.ingest.scan import FileEntry, ScanResult
+from chimera.ingest.scan import FileEntry, ScanResult, printable
+
+logger = logging.getLogger(__name__)
 
 # Reasons that mean the file was never read (as opposed to read and rejected).
 _NOT_READ = ("too large", "permission denied", "unreadable")
-_DUCKDB_MEMORY = "96MB"
+# DuckDB spills its groupings to disk but still needs room per thread (its guide
+# asks for over 100 MB each), so it gets two threads and 256 MB: enough to group
+# 36 million distinct records.
+_DUCKDB_MEMORY = "256MB"
+_DUCKDB_THREADS = 2
 
 
 def build_inventory(
@@ -50,6 +59,7 @@ def _duckdb_config(work: Path) -> dict[str, str | bool | int | float | list[str]
     """Bounded memory: DuckDB spills its group-bys to ``work`` beyond this."""
     return {
         "memory_limit": _DUCKDB_MEMORY,
+        "threads": min(_DUCKDB_THREADS, os.cpu_count() or 1),
         "temp_directory": str(work / "duckdb"),
         "preserve_insertion_order": "false",
     }
@@ -63,7 +73,7 @@ def _build(
     record_duplicates: list[RecordDuplicate],
     options: IngestOptions,
 ) -> Inventory:
-    inventory = Inventory(root=str(scanned.root))
+    inventory = Inventory(root=printable(str(scanned.root)))
     _counts(inventory, scanned)
     inventory.coverage = _coverage(scanned, options.expected_dirs)
     inventory.duplicates = groups
@@ -83,8 +93,29 @@ def _build(
         for result in results
         for reason in result.report.missing_telemetry
     ]
-    inventory.gaps = compute_gaps(connection, kinds, no_metrics, telemetry)
+    inventory.gaps = _gaps(inventory, connection, kinds, no_metrics, telemetry)
     return inventory
+
+
+def _gaps(
+    inventory: Inventory,
+    connection: duckdb.DuckDBPyConnection,
+    kinds: dict[str, str],
+    no_metrics: list[str],
+    telemetry: list[FileIssue],
+) -> Gaps:
+    """The gaps, or (if DuckDB fails on them) a note saying so: the dataset and
+    the rest of the inventory are still good."""
+    try:
+        return compute_gaps(connection, kinds, no_metrics, telemetry)
+    except duckdb.Error as error:
+        logger.warning("gaps could not be computed: %s", error, exc_info=True)
+        first_line = str(error).partition("\n")[0]
+        reason = f"gaps could not be computed ({first_line})"
+        inventory.notes.append(FileIssue(path=".", reason=reason))
+        return Gaps(
+            files_without_metrics=sorted(no_metrics), missing_telemetry=telemetry
+        )
 
 
 def _utc(timestamp: float) -> datetime:
@@ -161,10 +192,20 @@ def _data_times(inventory: Inventory, results: list[FileResult]) -> None:
         inventory.data_time_latest = max(lasts)[1]
 
 
+# Records are grouped first and counted after: DuckDB can spill a grouping to
+# disk, where count(DISTINCT ...) must hold each file's record ids in memory.
 _PER_FILE = """
-    SELECT source_file, count(*) AS measurements, count(DISTINCT record_id) AS records,
-           count(DISTINCT CASE WHEN status = 'failed' THEN record_id END) AS failed
-    FROM m GROUP BY source_file
+    SELECT source_file, sum(rows) AS measurements, count(*) AS records,
+           count_if(failed) AS failed
+    FROM (
+        SELECT source_file, record_id, count(*) AS rows,
+               bool_or(status = 'failed') AS failed
+        FROM m GROUP BY source_file, record_id
+    ) GROUP BY source_file
+"""
+_TOTALS = """
+    SELECT count(*), (SELECT count(*) FROM (SELECT DISTINCT record_id FROM m))
+    FROM m
 """
 _MODELS = """
     SELECT model, count(*) AS n FROM m WHERE model IS NOT NULL
@@ -176,9 +217,7 @@ def _dataset_facts(
     inventory: Inventory, connection: duckdb.DuckDBPyConnection
 ) -> dict[str, tuple[int, int, int]]:
     """Totals and models into ``inventory``; per file (rows, records, failed)."""
-    rows, records = connection.execute(
-        "SELECT count(*), count(DISTINCT record_id) FROM m"
-    ).fetchone() or (0, 0)
+    rows, records = connection.execute(_TOTALS).fetchone() or (0, 0)
     inventory.measurements, inventory.records = int(rows), int(records)
     inventory.models = [
         str(model) for model, _ in connection.execute(_MODELS).fetchall()

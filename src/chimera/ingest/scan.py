@@ -3,7 +3,9 @@
 The walk never follows a link out of the root, detects links that loop back up
 the tree, and lists (rather than reads) files that are too large, unreadable or
 not regular files. Skipped folders are still counted, so totals can be checked
-against ``find`` or ``du`` on the same tree.
+against ``find`` or ``du`` on the same tree. Paths are shown in printable form
+(bytes that are not UTF-8 as ``\\xff`` escapes), and a dataset that Chimera wrote
+into the tree is listed rather than read back as results.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ _TYPES = {
     ".log": "txt",
     ".out": "txt",
 }
+_DATASET_SUFFIXES = (".parquet", ".csv")
+_OUTPUT_REASON = "a Chimera dataset and its inventory, not benchmark results"
 # Counting the content of a skipped folder stops here (node_modules can be huge).
 _SKIPPED_COUNT_LIMIT = 100_000
 
@@ -70,6 +74,17 @@ class ScanResult:
 def file_type(name: str) -> str:
     """The inventory type of a file name: csv, tsv, json, jsonl, md, txt, other."""
     return _TYPES.get(os.path.splitext(name)[1].lower(), "other")
+
+
+def printable(name: str) -> str:
+    r"""``name`` as text that can be shown and saved: bytes of a file name that
+    are not UTF-8 become backslash escapes (the file is still opened by its
+    real name).
+
+    >>> printable(os.fsdecode(b"bad\xff\xfename.csv"))
+    'bad\\xff\\xfename.csv'
+    """
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def scan(root: Path, options: IngestOptions) -> ScanResult:
@@ -125,8 +140,10 @@ def _scan_dir(
         result.skipped.append(FileIssue(path=rel or ".", reason=_os_reason(error)))
         return
     result.directories.append(rel or ".")
+    outputs = _chimera_outputs(entries)
     for entry in entries:
-        entry_rel = f"{rel}/{entry.name}" if rel else entry.name
+        name = printable(entry.name)
+        entry_rel = f"{rel}/{name}" if rel else name
         if entry.is_symlink():
             target = _symlink_target(entry, entry_rel, root, options, result)
             if target is not None:
@@ -145,6 +162,9 @@ def _scan_dir(
             visited.add(key)
             stack.append((Path(entry.path), entry_rel))
             continue
+        if entry.name in outputs:
+            _skip_file(Path(entry.path), entry_rel, _OUTPUT_REASON, result)
+            continue
         _add_file(Path(entry.path), entry_rel, options, result)
 
 
@@ -156,17 +176,32 @@ def _skip_dir_reason(name: str, options: IngestOptions) -> str | None:
     return None
 
 
+def _chimera_outputs(entries: list[os.DirEntry[str]]) -> set[str]:
+    """Names of datasets written by ``chimera ingest --out`` into this folder,
+    each with its inventory sidecar: reading them would count results twice."""
+    # Imported here: worker processes load this module to read files, and
+    # storage would bring DuckDB into each of them.
+    from chimera.ingest.storage import inventory_path
+
+    names = {entry.name for entry in entries if entry.is_file(follow_symlinks=False)}
+    outputs: set[str] = set()
+    for name in names:
+        if os.path.splitext(name)[1].lower() in _DATASET_SUFFIXES:
+            sidecar = inventory_path(Path(name)).name
+            if sidecar in names:
+                outputs.update((name, sidecar))
+    return outputs
+
+
 def _add_file(path: Path, rel: str, options: IngestOptions, result: ScanResult) -> None:
     name = path.name
+    if name.startswith(".") and not options.include_hidden:
+        _skip_file(path, rel, "hidden file", result)
+        return
     try:
         info = path.stat(follow_symlinks=False)
     except OSError as error:
         result.skipped.append(FileIssue(path=rel, reason=_os_reason(error)))
-        return
-    if name.startswith(".") and not options.include_hidden:
-        result.skipped.append(FileIssue(path=rel, reason="hidden file"))
-        result.skipped_files += 1
-        result.skipped_bytes += info.st_size
         return
     if not stat.S_ISREG(info.st_mode):
         what = "FIFO" if stat.S_ISFIFO(info.st_mode) else "socket or device"
@@ -178,6 +213,18 @@ def _add_file(path: Path, rel: str, options: IngestOptions, result: ScanResult) 
     result.files.append(
         FileEntry(rel, path, file_type(name), info.st_size, info.st_mtime, too_large)
     )
+
+
+def _skip_file(path: Path, rel: str, reason: str, result: ScanResult) -> None:
+    """List a file that is not read, counting it with the skipped ones."""
+    try:
+        size = path.stat(follow_symlinks=False).st_size
+    except OSError as error:
+        result.skipped.append(FileIssue(path=rel, reason=_os_reason(error)))
+        return
+    result.skipped.append(FileIssue(path=rel, reason=reason))
+    result.skipped_files += 1
+    result.skipped_bytes += size
 
 
 def _symlink_target(
