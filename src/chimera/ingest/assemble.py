@@ -24,8 +24,9 @@ from chimera.ingest.inventory_build import build_inventory
 from chimera.ingest.names import model_key, quantization_from_text
 from chimera.ingest.options import IngestOptions
 from chimera.ingest.renderings import renderings
-from chimera.ingest.rows import MODEL_SOURCE, dataset_schema
+from chimera.ingest.rows import dataset_schema
 from chimera.ingest.scan import ScanResult
+from chimera.ingest.sink_fields import MODEL_SOURCE
 from chimera.ingest.spill import TableSpill
 
 Context = dict[str, object]

@@ -28,12 +28,12 @@ from pathlib import PurePosixPath
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chimera.ingest.inventory import DuplicateGroup, RecordDuplicate
-from chimera.ingest.rows import (
+from chimera.ingest.fingerprints import (
     Fingerprint,
     RecordIdentity,
     identities_agree,
 )
+from chimera.ingest.inventory import DuplicateGroup, RecordDuplicate
 from chimera.ingest.scan import FileEntry
 
 _TYPE_RANK = {"csv": 0, "tsv": 0, "jsonl": 1, "json": 2, "md": 3, "txt": 4}

@@ -7,7 +7,6 @@ rows with one ``take`` when the table is built.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cache
@@ -15,12 +14,20 @@ from typing import cast
 
 import pyarrow as pa
 
+from chimera.ingest.fingerprints import Fingerprint, record_fingerprints
 from chimera.ingest.schema import DATASET_COLUMNS
+from chimera.ingest.sink_fields import (
+    MODEL_SOURCE,
+    RECORD_FIELDS,
+    RECORD_ID,
+    RECORD_MODEL,
+    RECORD_MODEL_SOURCE,
+    ROW_FIELDS,
+    ROW_RECORD,
+)
 from chimera.ingest.timestamps import Timestamp
 from chimera.ingest.vocabulary import CONFIG_COLUMNS
 
-# Internal column: where the model name came from ("data", "hint", "name").
-MODEL_SOURCE = "_model_source"
 _ARROW_TYPES = {"string": pa.string(), "double": pa.float64()}
 
 
@@ -62,41 +69,40 @@ class RecordContext:
         )
 
 
-# The per-record and per-row fields a sink keeps, in the order it keeps them.
-_RECORD_FIELDS = (
-    "record_id", "model", "quantization", "backend", *CONFIG_COLUMNS, "params",
-    "timestamp", MODEL_SOURCE,
-)  # fmt: skip
-_ROW_FIELDS = (
-    "_record", "locator", "metric", "value", "unit", "original_name",
-    "original_value", "original_unit", "status", "error", "stat", "_number",
-)  # fmt: skip
+# Rows kept as Python tuples before they are turned into an Arrow chunk: bounds
+# the memory one large file takes while it is read.
+CHUNK_ROWS = 50_000
 
 
 @dataclass
 class RowSink:
     """Measurements of one file: a tuple per record and a tuple per row.
 
-    Rows are kept as tuples (one append per measurement) and turned into
-    columns once, when the table is built.
+    Rows are kept as tuples (one append per measurement) and turned into Arrow
+    columns a chunk at a time. A chunk is closed when a record starts, so no
+    record is ever split between chunks.
     """
 
     source_file: str
-    _records: list[tuple[object, ...]] = field(default_factory=list)
-    _rows: list[tuple[object, ...]] = field(default_factory=list)
     time_first: Timestamp | None = None
     time_last: Timestamp | None = None
     failed_records: set[str] = field(default_factory=set)
+    _records: list[tuple[object, ...]] = field(default_factory=list)
+    _rows: list[tuple[object, ...]] = field(default_factory=list)
+    _chunks: list[pa.Table] = field(default_factory=list)
+    _prints: list[Fingerprint] = field(default_factory=list)
+    _record_ids: set[object] = field(default_factory=set)
+    _data_models: set[str] = field(default_factory=set)
+    _settled: bool = True
+    _closed_rows: int = 0
 
     def __len__(self) -> int:
-        return len(self._rows)
-
-    @property
-    def records(self) -> int:
-        return len(self._records)
+        return self._closed_rows + len(self._rows)
 
     def add_record(self, record_id: str, context: RecordContext) -> int:
         """Store a run's context once; returns the index rows refer to."""
+        if len(self._rows) >= CHUNK_ROWS:
+            self._close_chunk()
         config = context.config
         params = context.params
         self._records.append(
@@ -136,23 +142,7 @@ class RowSink:
              number)
         )  # fmt: skip
         if status == "failed":
-            self.failed_records.add(str(self._records[record][0]))
-
-    def record_count(self) -> int:
-        """Distinct runs with at least one measurement."""
-        return len({self._records[cast(int, row[0])][0] for row in self._rows})
-
-    def data_models(self) -> list[str]:
-        """Model names that came from the data itself."""
-        model, source = _RECORD_FIELDS.index("model"), len(_RECORD_FIELDS) - 1
-        return sorted(
-            {str(row[model]) for row in self._records if row[source] == "data"}
-        )
-
-    def models_settled(self) -> bool:
-        """Whether every record's model was found in the data (written there or
-        hinted by a model file's path), not missing or guessed from the path."""
-        return all(row[-1] not in (None, "name") for row in self._records)
+            self.failed_records.add(str(self._records[record][RECORD_ID]))
 
     def observe_time(self, stamp: Timestamp) -> None:
         """Widen the file's range of timestamps found inside the data."""
@@ -163,107 +153,77 @@ class RowSink:
 
     def table(self) -> pa.Table:
         """The file's measurements as a table in the dataset's column order."""
-        schema = dataset_schema()
-        rows = dict(zip(_ROW_FIELDS, zip(*self._rows, strict=True), strict=True))
-        index = pa.array(rows["_record"], type=pa.int64())
-        # The few per-record values are built once and spread over their rows.
-        records = pa.Table.from_arrays(
-            [
-                pa.array(column, type=schema.field(name).type)
-                for name, column in zip(
-                    _RECORD_FIELDS, zip(*self._records, strict=True), strict=True
-                )
-            ],
-            names=list(_RECORD_FIELDS),
-        ).take(index)
-        arrays: list[pa.Array | pa.ChunkedArray] = []
-        for schema_field in schema:
-            name = schema_field.name
-            if name == "source_file":
-                arrays.append(_constant(self.source_file, len(self._rows)))
-            elif name in rows:
-                arrays.append(pa.array(rows[name], type=schema_field.type))
-            else:
-                arrays.append(records[name])
-        return pa.Table.from_arrays(arrays, schema=schema)
+        self._close_chunk()
+        if len(self._chunks) == 1:
+            return self._chunks[0]
+        return pa.concat_tables(self._chunks)
 
     def fingerprints(self) -> list[Fingerprint]:
-        """(record id without the file part, name prefix, values, hash, identity)
-        of each record's measured values (kept for the whole tree, so kept small).
+        """Each record's fingerprints (see ``fingerprints.record_fingerprints``)."""
+        self._close_chunk()
+        return self._prints
 
-        Hashes cover (name relative to the prefix, original number) pairs of the
-        ok measurements; JSON records also get one per nested object, so a file
-        that wraps another file's record (``{"config":…, "report":…}``) is found.
-        The identity (see ``record_identity``) tells runs of different models or
-        settings apart when their numbers happen to be equal.
-        """
-        payloads: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        identities: dict[str, RecordIdentity] = {}
-        shared: dict[RecordIdentity, RecordIdentity] = {}
-        # A record's rows follow one another: look its id up once per run of rows.
-        last: object = None
-        record_id, whole = "", []
-        for row in self._rows:
-            record, number, status, name = row[0], row[11], row[8], row[5]
-            if status != "ok" or number is None:
-                continue
-            text = repr(number)
-            if record != last:
-                values = self._records[cast(int, record)]
-                last, record_id = record, str(values[0])
-                identity = record_identity(values)
-                identities.setdefault(record_id, shared.setdefault(identity, identity))
-                whole = payloads.setdefault((record_id, ""), [])
-            whole.append((str(name), text))
-            if "." not in str(name):
-                continue
-            parts = str(name).split(".")
-            for cut in range(1, len(parts)):
-                prefix = ".".join(parts[:cut])
-                rest = ".".join(parts[cut:])
-                payloads.setdefault((record_id, prefix), []).append((rest, text))
-        skip = len(self.source_file) + 1
-        return [
-            (
-                record_id[skip:],
-                prefix,
-                len(items),
-                _digest(items),
-                identities[record_id],
+    def record_count(self) -> int:
+        """Distinct runs with at least one measurement."""
+        self._close_chunk()
+        return len(self._record_ids)
+
+    def data_models(self) -> list[str]:
+        """Model names that came from the data itself."""
+        self._close_chunk()
+        return sorted(self._data_models)
+
+    def models_settled(self) -> bool:
+        """Whether every record's model was found in the data (written there or
+        hinted by a model file's path), not missing or guessed from the path."""
+        self._close_chunk()
+        return self._settled
+
+    def _close_chunk(self) -> None:
+        """Turn the rows kept so far into an Arrow chunk and note what the file
+        summary needs from them."""
+        if not self._rows:
+            self._records.clear()
+            return
+        records, rows = self._records, self._rows
+        self._chunks.append(_chunk_table(self.source_file, records, rows))
+        self._prints.extend(record_fingerprints(self.source_file, records, rows))
+        self._record_ids.update(
+            records[cast(int, row[ROW_RECORD])][RECORD_ID] for row in rows
+        )
+        for values in records:
+            source = values[RECORD_MODEL_SOURCE]
+            if source == "data":
+                self._data_models.add(str(values[RECORD_MODEL]))
+            self._settled = self._settled and source not in (None, "name")
+        self._closed_rows += len(rows)
+        self._records, self._rows = [], []
+
+
+def _chunk_table(
+    source_file: str, records: list[tuple[object, ...]], rows: list[tuple[object, ...]]
+) -> pa.Table:
+    """Rows (and the records they refer to) as a table in the dataset's order."""
+    schema = dataset_schema()
+    columns = dict(zip(ROW_FIELDS, zip(*rows, strict=True), strict=True))
+    index = pa.array(columns[ROW_FIELDS[ROW_RECORD]], type=pa.int64())
+    # The few per-record values are built once and spread over their rows.
+    per_record = pa.Table.from_arrays(
+        [
+            pa.array(column, type=schema.field(name).type)
+            for name, column in zip(
+                RECORD_FIELDS, zip(*records, strict=True), strict=True
             )
-            for (record_id, prefix), items in payloads.items()
-            if len(items) >= 2
-        ]
-
-
-# A record's model (when its data names one) and its settings, None where unknown.
-RecordIdentity = tuple[object, ...]
-# (record id after "file#", name prefix, values, digest, identity).
-Fingerprint = tuple[str, str, int, int, RecordIdentity]
-_MODEL_AT = _RECORD_FIELDS.index("model")
-_CONFIG_AT = slice(_MODEL_AT + 3, _MODEL_AT + 3 + len(CONFIG_COLUMNS))
-
-
-def record_identity(values: tuple[object, ...]) -> RecordIdentity:
-    """What tells one run from another besides its numbers: the model its data
-    names (a model guessed from a path is too loose to tell runs apart) and
-    its settings."""
-    model = values[_MODEL_AT] if values[-1] == "data" else None
-    return (model, *values[_CONFIG_AT])
-
-
-def identities_agree(one: RecordIdentity, other: RecordIdentity) -> bool:
-    """Whether two records may be the same run: no field known on both sides
-    differs."""
-    pairs = zip(one, other, strict=True)
-    return all(a is None or b is None or a == b for a, b in pairs)
-
-
-def _constant(value: str, count: int) -> pa.Array:
-    """``value`` on each of ``count`` rows."""
-    return pa.repeat(pa.scalar(value, pa.string()), count)
-
-
-def _digest(items: list[tuple[str, str]]) -> int:
-    text = "\n".join(f"{name}={number}" for name, number in sorted(items))
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest())
+        ],
+        names=list(RECORD_FIELDS),
+    ).take(index)
+    arrays: list[pa.Array | pa.ChunkedArray] = []
+    for schema_field in schema:
+        name = schema_field.name
+        if name == "source_file":
+            arrays.append(pa.repeat(pa.scalar(source_file, pa.string()), len(rows)))
+        elif name in columns:
+            arrays.append(pa.array(columns[name], type=schema_field.type))
+        else:
+            arrays.append(per_record[name])
+    return pa.Table.from_arrays(arrays, schema=schema)

@@ -73,22 +73,28 @@ def long_layout(header: list[str]) -> LongLayout | None:
 
 
 def clean_rows(table: Table) -> Table:
-    """Drop rows that repeat the header; pad or cut rows to the header's width."""
+    """Drop rows that repeat the header; pad or cut rows to the header's width.
+
+    Rows are cleaned in place, each replacing the one it was made from, so a
+    large table is never held twice.
+    """
     header = [cell.strip() for cell in table.header]
     width = len(header)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    for row, line in zip(table.rows, table.lines, strict=True):
-        cells = [cell.strip() for cell in row]
+    rows, lines = table.rows, table.lines
+    kept = 0
+    for index in range(len(rows)):
+        cells = [cell.strip() for cell in rows[index]]
+        rows[index] = cells
         if cells == header:
             table.dropped_headers += 1
             continue
         if len(cells) != width:
             table.ragged_rows += 1
             cells = (cells + [""] * width)[:width]
-        rows.append(cells)
-        lines.append(line)
-    table.header, table.rows, table.lines = header, rows, lines
+        rows[kept], lines[kept] = cells, lines[index]
+        kept += 1
+    del rows[kept:], lines[kept:]
+    table.header = header
     return table
 
 
@@ -105,13 +111,15 @@ def records_from_table(
         yield from _long_records(table, layout, rel, base, observe_times)
         return
     decimals = _decimals(table, delimiter)
-    for row, line in zip(table.rows, table.lines, strict=True):
+    for index, (row, line) in enumerate(zip(table.rows, table.lines, strict=True)):
         locator = f"line {line}"
         cells = [
             Cell(name, value, locator, table.parents)
             for name, value in zip(table.header, row, strict=True)
             if name or value
         ]
+        # Each row is read once: let its text go as soon as its record is done.
+        table.rows[index] = []
         yield FlatRecord(
             f"{rel}#{locator}",
             cells,
