@@ -48,6 +48,10 @@ def assemble(
     records = {result.report.rel: result.records for result in results}
     prints = {result.report.rel: result.fingerprints for result in results}
     drops, notes = repeated_records(prints, records, kinds)
+    # Fingerprints are the largest part of the results and are done with now.
+    del prints
+    for result in results:
+        result.fingerprints = []
     rendered, render_notes = renderings(spill.files, spill.read, kinds)
     settled = {result.report.rel for result in results if result.models_settled}
     configs = {

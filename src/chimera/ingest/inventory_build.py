@@ -34,10 +34,11 @@ logger = logging.getLogger(__name__)
 
 # Reasons that mean the file was never read (as opposed to read and rejected).
 _NOT_READ = ("too large", "permission denied", "unreadable")
-# DuckDB spills its groupings to disk but still needs room per thread (its guide
-# asks for over 100 MB each), so it gets two threads and 256 MB: enough to group
-# 36 million distinct records.
-_DUCKDB_MEMORY = "256MB"
+# DuckDB spills its groupings to disk but still needs room per thread. Two
+# threads and 96 MB keep the whole ingestion of 1 GB of typical results under
+# 500 MB; far larger trees may exceed it, and then the gaps (only they) are
+# reported as not computed instead of failing the ingestion.
+_DUCKDB_MEMORY = "96MB"
 _DUCKDB_THREADS = 2
 
 
