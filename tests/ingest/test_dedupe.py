@@ -161,3 +161,21 @@ def test_equal_numbers_of_different_models_are_different_runs(
     for path in ("llama.csv", "mistral.csv", "run_llama.json", "run_mistral.json"):
         assert not rows(result, path).empty, path
     assert result.inventory.record_duplicates == []
+
+
+def test_a_folder_holding_only_a_copy_is_not_a_gap(write_tree: TreeWriter) -> None:
+    text = "model,tokens_s\nm,10\nm,12\n"
+    result = run(
+        write_tree(
+            {
+                "runs/a/results.csv": text,
+                "runs/b/results.csv": text,
+                "runs/c/x.txt": "-",
+            }
+        )
+    )
+    gaps = {
+        issue.path: issue.reason for issue in result.inventory.gaps.missing_telemetry
+    }
+    assert "runs/b" not in gaps
+    assert gaps["runs/c"].startswith("run folder without results")

@@ -101,6 +101,7 @@ def compute_gaps(
     kinds: dict[str, str],
     files_without_metrics: list[str],
     telemetry_notes: list[FileIssue],
+    repeated_files: list[str] | None = None,
 ) -> Gaps:
     """All gap counts for one ingested tree; table ``m`` holds the measurements."""
     gaps = Gaps(files_without_metrics=sorted(files_without_metrics))
@@ -114,7 +115,7 @@ def compute_gaps(
     gaps.missing_telemetry = [
         *telemetry_notes,
         *_missing_fields(connection),
-        *_empty_run_folders(files, kinds),
+        *_empty_run_folders([*files, *(repeated_files or [])], kinds),
     ]
     return gaps
 

@@ -108,7 +108,9 @@ def _gaps(
     """The gaps, or (if DuckDB fails on them) a note saying so: the dataset and
     the rest of the inventory are still good."""
     try:
-        return compute_gaps(connection, kinds, no_metrics, telemetry)
+        # A file whose results are counted in another file has results too.
+        repeats = [info.path for info in inventory.files if info.status == "duplicate"]
+        return compute_gaps(connection, kinds, no_metrics, telemetry, repeats)
     except duckdb.Error as error:
         logger.warning("gaps could not be computed: %s", error, exc_info=True)
         first_line = str(error).partition("\n")[0]
