@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from tests.ingest.conftest import TreeWriter, rows, run
 
 LLAMA_BENCH_MD = """\
@@ -135,3 +136,92 @@ def test_llmperf_summary_and_requests(write_tree: TreeWriter) -> None:
     assert failed["value"].isna().all()
     tokens = requests[requests["status"] == "ok"].set_index("metric")
     assert tokens.loc["tokens_generated", "value"] == 110
+
+
+def test_ollama_verbose_durations_over_a_minute(write_tree: TreeWriter) -> None:
+    text = (
+        "total duration:       1m2.0435s\n"
+        "load duration:        5.026ms\n"
+        "eval count:           290 token(s)\n"
+        "eval duration:        1m1.709213s\n"
+        "eval rate:            4.70 tokens/s\n"
+    )
+    data = rows(run(write_tree({"verbose.txt": text})), "verbose.txt")
+    values = data.set_index("metric")["value"]
+    assert values["total_duration_ms"] == pytest.approx(62043.5)
+    assert values["eval_duration_ms"] == pytest.approx(61709.213)
+    assert values["load_duration_ms"] == pytest.approx(5.026)
+
+
+def test_vllm_percentiles_samples_and_sglang(write_tree: TreeWriter) -> None:
+    serve = {
+        "backend": "vllm",
+        "model_id": "Qwen/Qwen3-8B",
+        "request_throughput": 5.0,
+        "output_throughput": 600.0,
+        "mean_ttft_ms": 120.0,
+        "p99_ttft_ms": 400.0,
+        "p99.9_ttft_ms": 520.0,
+        "ttfts": [0.1, 0.2],
+    }
+    sglang = {**serve, "backend": "sglang", "mean_ttft_ms": 90.0, "ttfts": [0.3]}
+    latency = {"avg_latency": 1.2345, "percentiles": {"50": 1.24, "99": 1.2597}}
+    result = run(
+        write_tree(
+            {
+                "serve.json": json.dumps(serve),
+                "sglang.jsonl": json.dumps(sglang) + "\n",
+                "latency.json": json.dumps(latency),
+            }
+        )
+    )
+    data = rows(result, "serve.json").set_index("original_name")
+    assert data.loc["p99_ttft_ms", "stat"] == "p99"
+    assert data.loc["p99.9_ttft_ms", "stat"] == "p99.9"
+    samples = rows(result, "serve.json", "ttfts")
+    assert samples["metric"].unique().tolist() == ["ttft_ms"]
+    assert samples["value"].tolist() == pytest.approx([100.0, 200.0])
+    assert set(rows(result, "sglang.jsonl")["backend"].astype(str)) == {"sglang"}
+    stats = rows(result, "latency.json").set_index("original_name")["stat"]
+    assert stats["percentiles.50"] == "p50"
+    assert stats["percentiles.99"] == "p99"
+
+
+def test_genai_perf_csv_rates_and_lengths(write_tree: TreeWriter) -> None:
+    text = (
+        "Metric,avg,min,max,p99,p50\n"
+        "Time To First Token (ms),45.1,30.2,80.0,79.0,44.0\n"
+        "Output Sequence Length (tokens),256.0,240.0,260.0,260.0,256.0\n"
+        "\n"
+        "Metric,Value\n"
+        "Request Throughput (per sec),5.58\n"
+        "Output Token Throughput (per sec),1432.47\n"
+    )
+    data = rows(
+        run(write_tree({"profile_export_genai_perf.csv": text})),
+        "profile_export_genai_perf.csv",
+    )
+    found = data.set_index(["original_name", "stat"])["metric"].to_dict()
+    assert found[("Output Sequence Length (tokens)", "mean")] == "tokens_generated"
+    by_name = data[data["stat"].isna()].set_index("original_name")
+    assert (
+        by_name.loc["Request Throughput (per sec)", "metric"]
+        == "request_throughput_req_s"
+    )
+    assert by_name.loc["Output Token Throughput (per sec)", "unit"] == "tok/s"
+
+
+def test_llama_bench_combined_and_depth_tests(write_tree: TreeWriter) -> None:
+    text = (
+        "| model | test | t/s |\n"
+        "| --- | --: | --: |\n"
+        "| llama 8B Q4_K_M | pp512 @ d4096 | 3900.10 ± 20.00 |\n"
+        "| llama 8B Q4_K_M | pp512+tg128 | 447.39 ± 1.00 |\n"
+        "| llama 8B Q4_K_M | tg128 | 100.00 ± 0.50 |\n"
+    )
+    data = rows(run(write_tree({"bench.md": text})), "bench.md", "t/s")
+    assert data["metric"].tolist() == [
+        "prompt_throughput_tok_s",
+        "total_throughput_tok_s",
+        "throughput_tok_s",
+    ]

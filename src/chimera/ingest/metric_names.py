@@ -71,11 +71,11 @@ def _any(*alternatives: str) -> str:
 _PATTERNS: tuple[tuple[str, str, str | None], ...] = (
     (_any(r"time_to_(first_output|second)_token", "ttfb", "inter_chunk"), "", None),
     (
-        _any(r"(^|_)ttft($|_)", "time_to_first_token", r"first_token_(latency|time)"),
+        _any(r"(^|_)ttfts?($|_)", "time_to_first_token", r"first_token_(latency|time)"),
         "ttft_ms",
         None,
     ),
-    (_any(r"(^|_)itl($|_)", "inter_token_latency"), "itl_ms", None),
+    (_any(r"(^|_)itls?($|_)", "inter_token_latency"), "itl_ms", None),
     (
         _any(r"(^|_)tpot($|_)", "time_per_output_token", r"^per_token(_latency)?$"),
         "tpot_ms",
@@ -215,6 +215,8 @@ def _take_stat(tokens: list[str]) -> tuple[str | None, list[str]]:
         tokens = tokens[1:]
     if len(tokens) == 1 and tokens[0] in STATS:
         return STATS[tokens[0]], []
+    if len(tokens) == 1 and PERCENTILE.match(tokens[0]):
+        return tokens[0], []
     first = tokens[0] if tokens else ""
     stat = STATS.get(first) or (first if PERCENTILE.match(first) else None)
     if stat is not None and len(tokens) > 1:
@@ -235,20 +237,35 @@ def _take_stat(tokens: list[str]) -> tuple[str | None, list[str]]:
 
 
 def _join_stat_words(tokens: list[str]) -> list[str]:
-    """``std_dev`` and ``total_sum`` are one statistic word each."""
+    """``std_dev`` and ``total_sum`` are one statistic word each, and so is
+    ``p99_9`` (vLLM's ``p99.9_ttft_ms``, its dot turned into a separator)."""
     joined: list[str] = []
     for token in tokens:
         if joined and (joined[-1], token) in (("std", "dev"), ("total", "sum")):
             joined[-1] += token
+        elif joined and token.isdigit() and re.fullmatch(r"p\d{1,2}", joined[-1]):
+            joined[-1] += f".{token}"
         else:
             joined.append(token)
     return joined
 
 
 _TOKEN_WORDS = ("tokens", "token", "tok", "t")
+_SECOND_WORDS = frozenset({"sec", "second", "s"})
 
 
 def _take_unit(tokens: list[str]) -> tuple[str | None, list[str]]:
+    if len(tokens) > 2 and tokens[-2] == "per" and tokens[-1] in _SECOND_WORDS:
+        # GenAI-Perf's "Request Throughput (per sec)": the rate of what it names.
+        rest = tokens[:-2]
+        if rest[-1].startswith("token"):
+            return "tok/s", rest  # llmperf's "..._token_per_s"
+        if rest[-1].startswith("request"):
+            return "req/s", rest
+        if any(word.startswith("token") for word in rest):
+            return "tok/s", rest
+        if any(word.startswith("request") for word in rest):
+            return "req/s", rest
     for suffix, unit in _UNIT_SUFFIXES:
         size = len(suffix)
         if suffix == ("ts",) and tokens != ["ts"]:

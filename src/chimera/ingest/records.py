@@ -269,11 +269,13 @@ def _validate(
     return value, None
 
 
-_PROMPT_TEST = re.compile(r"^pp\d+$")
+# llama-bench test names: "pp512", "tg128", "pp512+tg128", "pp512 @ d4096".
+_TEST_NAME = re.compile(r"^(?:pp(?P<pp>\d+))?\+?(?:tg(?P<tg>\d+))?(?:\s*@\s*d\d+)?$")
 
 
 def _refine(metric: str, context: RecordContext) -> str:
-    """llama-bench style records: a prompt-only test measures prompt throughput.
+    """llama-bench style records: a prompt-only test measures prompt throughput,
+    a prompt-and-generation test (pp512+tg128) the throughput of both.
 
     The test shows in ``n_prompt`` / ``n_gen`` (JSON numbers, or text in the
     CSV output) or in the test's name (``pp512`` in the Markdown output).
@@ -281,15 +283,17 @@ def _refine(metric: str, context: RecordContext) -> str:
     if metric != "throughput_tok_s":
         return metric
     params = context.params
-    prompt, generated = (
-        _token_count(params.get("n_prompt")),
-        _token_count(params.get("n_gen")),
-    )
-    if prompt is not None and generated == 0 and prompt > 0:
-        return "prompt_throughput_tok_s"
+    prompt = _token_count(params.get("n_prompt"))
+    generated = _token_count(params.get("n_gen"))
     test = params.get("test")
-    if prompt is None and isinstance(test, str) and _PROMPT_TEST.match(test.strip()):
+    if prompt is None and generated is None and isinstance(test, str):
+        named = _TEST_NAME.match(test.strip())
+        if named is not None:
+            prompt, generated = int(named["pp"] or 0), int(named["tg"] or 0)
+    if prompt and generated == 0:
         return "prompt_throughput_tok_s"
+    if prompt and generated:
+        return "total_throughput_tok_s"
     return metric
 
 

@@ -34,7 +34,8 @@ def detect_tool(rel: str, keys: Iterable[str], head: str) -> str | None:
     if {"avg_ts", "n_prompt", "n_gen"} <= names or {"build_commit", "avg_ts"} <= names:
         return "llama-bench"
     if "mean_ttft_ms" in names and names & {"output_throughput", "request_throughput"}:
-        return "vllm"
+        # SGLang's bench_serving writes vLLM's keys; its backend field tells.
+        return "sglang" if _SGLANG.search(text) else "vllm"
     if "aiperf" in path or "genai_perf" in path or "genai-perf" in path:
         return "aiperf"
     if len(names & _STAGES) >= 2 or "optimum_benchmark" in text:
@@ -50,13 +51,16 @@ def detect_tool(rel: str, keys: Iterable[str], head: str) -> str | None:
     return None
 
 
+_SGLANG = re.compile(r'"backend"\s*:\s*"sglang')
 # Units a tool writes without naming them (Ollama durations are nanoseconds).
 _IMPLIED_UNITS: dict[str, dict[str, str]] = {
     "ollama": dict.fromkeys(
         ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration"),
         "ns",
     ),
-    "vllm": {"duration": "s"},
+    # --save-detailed: per-request arrays in seconds.
+    "vllm": {"duration": "s", "ttfts": "s", "itls": "s", "e2els": "s"},
+    "sglang": {"duration": "s", "ttfts": "s", "itls": "s", "e2els": "s"},
 }
 
 

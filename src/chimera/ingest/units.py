@@ -91,6 +91,8 @@ _NUMBER = re.compile(
     r"(?:[eE][-+]?\d+)?)(?P<rest>.*)$",
     re.DOTALL,
 )
+# Go's durations of a minute or more (Ollama's --verbose): "1m2.0435s", "1h3m5s".
+_GO_DURATION = re.compile(r"^\s*(?:(?P<h>\d+)h)?(?P<m>\d+)m(?P<s>\d+(?:\.\d+)?)s\s*$")
 # A thousand written right after the digits: "1.5k" tok/s. "512M" and "8G" are
 # left alone: in memory columns they mean megabytes and gigabytes, not 1e6.
 _MAGNITUDES = {"k": 1e3, "K": 1e3}
@@ -202,6 +204,9 @@ def parse_number(text: str, decimal: DecimalMark = ".") -> ParsedNumber | None:
     >>> parse_number("1 2") is None
     True
     """
+    go = _GO_DURATION.match(text)
+    if go is not None:
+        return _go_duration(go)
     match = _NUMBER.match(text)
     if match is None:
         return None
@@ -219,6 +224,13 @@ def parse_number(text: str, decimal: DecimalMark = ".") -> ParsedNumber | None:
             unit = "tok/s" if per.group("second") else "tok/min"
             rest = rest[per.end() :]
     return ParsedNumber(value, unit, rest.strip())
+
+
+def _go_duration(match: re.Match[str]) -> ParsedNumber:
+    """Seconds of a Go duration text."""
+    hours, minutes, seconds = match.group("h", "m", "s")
+    total = float(hours or 0) * 3600 + float(minutes) * 60 + float(seconds)
+    return ParsedNumber(total, "s", "")
 
 
 def _magnitude(value: float, rest: str) -> tuple[float, str]:

@@ -129,6 +129,9 @@ _PARAMS = _names(
     "total_tests samples pid cpu_mask fit_target fit_min_ctx no_op_offload no_host "
     "use_direct_io tensor_buft_overrides rtfx_enabled endpoint_type tokenizer_id"
 )
+# Lengths a tool measures per request, not settings (GenAI-Perf's
+# "Output Sequence Length (tokens)").
+_MEASURED_LENGTH = re.compile(r"^(input|output)_sequence_length(_tokens)?$")
 _PARAM_PATTERN = re.compile(
     r"^(n|num|use|enable|is|has|with)_\w+$|_(len|length|version|info|dtype|path|"
     r"url|host|port|dir|mode|type|kwargs|target|flag|id)$"
@@ -138,7 +141,8 @@ CONFIG_PARENTS = _names(
     "config configuration settings options parameters params args arguments "
     "hyperparameters hparams environment env system_info sysinfo hardware "
     "machine platform launcher scenario input_shapes generate_kwargs model_kwargs "
-    "quantization_config metadata model backend call_kwargs forward_kwargs"
+    "quantization_config metadata model backend call_kwargs forward_kwargs "
+    "input_config"
 )
 
 # Leaves that only say "the value" or a statistic; the parent names the metric.
@@ -188,6 +192,7 @@ def classify(
         # optimum-benchmark's "stdev_" is the relative deviation in percent.
         slug = "_".join([*parent_keys[-2:], "cv_pct"])
         return Field("metric", "", "cv_pct", "%", slug=slug)
+    key = _percentile_key(key, parent_keys)
     if (key in _GENERIC_LEAVES or PERCENTILE.match(key)) and _names_metric(parent_keys):
         return _generic_leaf(key, written_unit, parent_keys)
     stat, name_unit, base = split_name(key.split("_"))
@@ -248,6 +253,20 @@ _IDENTITY: tuple[tuple[frozenset[str], Role], ...] = (
 )
 
 
+_PERCENTILE_PARENTS = frozenset({"percentiles", "percentile", "quantiles"})
+_DOTTED_PERCENTILE = re.compile(r"^p?\d{1,2}(?:_\d+)?$")
+
+
+def _percentile_key(key: str, parents: list[str]) -> str:
+    """``p99_9`` (written ``p99.9``) and, under a ``percentiles`` object, a bare
+    ``99`` or ``99_9`` (vLLM's latency results) as percentile names."""
+    if not _DOTTED_PERCENTILE.match(key):
+        return key
+    if not key.startswith("p") and parents[-1:] and parents[-1] in _PERCENTILE_PARENTS:
+        key = f"p{key}"
+    return key.replace("_", ".", 1) if key.startswith("p") else key
+
+
 def _names_metric(parents: list[str]) -> bool:
     """Whether some parent, past the grouping ones, can name a metric."""
     return any(parent not in _GROUPING_PARENTS for parent in parents)
@@ -275,7 +294,9 @@ def _metric_or_config(key: str, written_unit: str | None, parents: list[str]) ->
     is_temp_metric = key in ("temperature", "temp") and _hardware(parents)
     if column is not None and not is_temp_metric:
         return Field("config", column, slug=key)
-    if key in _PARAMS or _PARAM_PATTERN.search(key):
+    if (key in _PARAMS or _PARAM_PATTERN.search(key)) and not _MEASURED_LENGTH.match(
+        key
+    ):
         return Field("param", key, slug=key)
     tokens = key.split("_")
     if len(tokens) > 2 and tokens[0] in ("results", "result"):
