@@ -225,3 +225,58 @@ def test_llama_bench_combined_and_depth_tests(write_tree: TreeWriter) -> None:
         "total_throughput_tok_s",
         "throughput_tok_s",
     ]
+
+
+def test_vllm_failed_requests_are_not_samples(write_tree: TreeWriter) -> None:
+    detailed = {
+        "backend": "vllm",
+        "model_id": "m",
+        "request_throughput": 5.0,
+        "mean_ttft_ms": 120.0,
+        "ttfts": [0.1, 0.2, 0.0],
+        "output_lens": [100, 100, 0],
+        "errors": ["", "", "Bad Request: context length exceeded"],
+    }
+    data = rows(
+        run(write_tree({"detailed.json": json.dumps(detailed)})), "detailed.json"
+    )
+    ttfts = data[data["original_name"] == "ttfts"]
+    assert ttfts["status"].tolist() == ["ok", "ok", "failed"]
+    assert ttfts["value"].tolist()[:2] == pytest.approx([100.0, 200.0])
+    failed = ttfts[ttfts["status"] == "failed"]
+    assert failed["value"].isna().all()
+    assert failed["error"].tolist() == ["Bad Request: context length exceeded"]
+    assert set(failed["model"].astype(str)) == {"m"}
+
+
+def test_llama_server_timings_and_token_ids(write_tree: TreeWriter) -> None:
+    completion = {
+        "model": "qwen2.5-7b-instruct-q4_k_m.gguf",
+        "timings": {
+            "prompt_n": 30,
+            "prompt_ms": 114.0,
+            "prompt_per_second": 263.16,
+            "predicted_n": 128,
+            "predicted_ms": 1234.4,
+            "predicted_per_second": 103.69,
+        },
+        "generation_settings": {"min_p": 0.05, "temperature": 0.8},
+    }
+    ollama = {"model": "gemma3", "context": [128006, 882], "eval_count": 10}
+    result = run(
+        write_tree(
+            {
+                "completion.json": json.dumps(completion),
+                "ollama.json": json.dumps(ollama),
+            }
+        )
+    )
+    metrics = rows(result, "completion.json").set_index("metric")["value"]
+    assert metrics["throughput_tok_s"] == 103.69
+    assert metrics["prompt_throughput_tok_s"] == 263.16
+    assert metrics["eval_duration_ms"] == 1234.4
+    assert metrics["prompt_eval_duration_ms"] == 114.0
+    assert metrics["tokens_generated"] == 128
+    assert "min_p" not in metrics.index
+    # Token ids under a text name are not measurements.
+    assert rows(result, "ollama.json")["original_name"].tolist() == ["eval_count"]

@@ -28,6 +28,8 @@ from chimera.ingest.rows import RecordContext
 from chimera.ingest.vocabulary import CONFIG_PARENTS, classify, normalize
 
 _UNIT_KEYS = ("unit", "units")
+# Keys whose one-item list is the value itself.
+_SINGLE_VALUE_KEYS = frozenset({"model", "model_name", "model_id", "backend_model"})
 # Objects under these names describe the machine the benchmark ran on.
 _HOST_KEYS = frozenset(
     {"system", "system_info", "host", "machine", "environment", "hardware"}
@@ -50,6 +52,9 @@ class _Node:
     failure: str | None = None
     has_metrics: bool = False
     host: bool = False  # describes the host: its numbers are not measurements
+    # Per-request error messages beside per-request arrays (vLLM's
+    # --save-detailed "errors": ["", "", "Bad Request"]), by position.
+    request_errors: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -127,6 +132,19 @@ class JsonWalker:
                 if isinstance(item, dict):
                     path = f"{jpath}[{index}]"
                     node.children.append(self._build(item, keys, "", path, path, True))
+        elif (
+            key.lower() == "errors"
+            and items
+            and all(isinstance(item, str) for item in items)
+        ):
+            node.request_errors = [" ".join(str(item).split()) for item in items]
+        elif (
+            key.lower() in _SINGLE_VALUE_KEYS
+            and len(items) == 1
+            and isinstance(items[0], str)
+        ):
+            # GenAI-Perf's "model": ["meta-llama/Llama-3.1-8B-Instruct"].
+            node.scalars.append((key, items[0]))
         elif items and all(_is_number(item) for item in items):
             if self._is_setting(key, keys[:-1]):
                 # GuideLLM's "profile": {"streams": [4]}: a setting, not samples.
@@ -139,8 +157,10 @@ class JsonWalker:
                 self.long_arrays.append(f"{jpath} ({len(items)} values)")
 
     def _is_setting(self, key: str, parents: tuple[str, ...]) -> bool:
+        """A numeric array that is not repeated measurements: a setting, or
+        token ids under a text name (Ollama's "context")."""
         info = classify(key, parents, self.config_context)
-        if info.role == "config":
+        if info.role in ("config", "text"):
             return True
         near = [normalize(parent) for parent in parents[-3:]]
         return info.role == "param" and any(p in CONFIG_PARENTS for p in near)
@@ -178,12 +198,16 @@ class JsonWalker:
                 # A descriptive object beside the measurements (GuideLLM's
                 # "worker": {"backend_model": ...}) names their model.
                 self._absorb_identity(context, child)
+        failed_requests: dict[int, list[Cell]] = {}
         for key, items in [] if node.host else node.arrays:
             for index, item in enumerate(items):
                 locator = f"{node.jpath}.{key}[{index}]"
                 cell = self._cell(node, key, item, "", unit, locator)
                 cell.stat_hint = "sample"
-                cells.append(cell)
+                if self._request_failed(node, index, len(items)):
+                    failed_requests.setdefault(index, []).append(cell)
+                else:
+                    cells.append(cell)
         lone_failure = node.root and bool(failure) and not node.has_metrics
         if cells or lone_failure:
             yield FlatRecord(
@@ -195,8 +219,23 @@ class JsonWalker:
                 config_context=self.config_context,
                 placeholder=lone_failure,
             )
+        for index, request_cells in failed_requests.items():
+            # A failed request's zeros are placeholders, never samples.
+            yield FlatRecord(
+                f"{self.rel}#{node.record_id}.request[{index}]",
+                request_cells,
+                context,
+                failure=node.request_errors[index],
+                partial=self.partial,
+                config_context=self.config_context,
+            )
         for child in node.children:
             yield from self._emit(child, context, failure)
+
+    @staticmethod
+    def _request_failed(node: _Node, index: int, length: int) -> bool:
+        errors = node.request_errors
+        return len(errors) == length and bool(errors[index])
 
     def _cell(
         self,

@@ -90,19 +90,31 @@ _PATTERNS: tuple[tuple[str, str, str | None], ...] = (
     ),
     (
         _any(
-            r"^prompt_eval(_duration|_time)?$", r"^prefill(_latency|_time|_duration)?$"
+            r"^prompt_eval(_duration|_time)?$",
+            r"^prefill(_latency|_time|_duration)?$",
+            "^prompt$",  # llama.cpp server's timings.prompt_ms
         ),
         "prompt_eval_duration_ms",
         None,
     ),
     (r"^(model_)?load(_model)?(_duration|_time|_latency)?$", "load_duration_ms", None),
     (
-        _any(r"^eval(_duration|_time)?$", r"^decode(_latency|_time|_duration)?$"),
+        _any(
+            r"^eval(_duration|_time)?$",
+            r"^decode(_latency|_time|_duration)?$",
+            "^predicted$",  # llama.cpp server's timings.predicted_ms
+        ),
         "eval_duration_ms",
         None,
     ),
     (
-        _any(r"^(total_)?duration$", "^benchmark_duration$", "^total_time$", "^wall"),
+        _any(
+            r"^(total_)?duration$",
+            "^benchmark_duration$",
+            "^total_time$",
+            "^wall",
+            "^elapsed_time$",
+        ),
         "total_duration_ms",
         None,
     ),
@@ -111,6 +123,7 @@ _PATTERNS: tuple[tuple[str, str, str | None], ...] = (
             "^prompt_eval_count$",
             r"^(total_|number_)?(prompt|input)_tokens$",
             "^input_sequence_length$",
+            "^prompt_n$",
         ),
         "prompt_tokens",
         "tokens",
@@ -123,6 +136,7 @@ _PATTERNS: tuple[tuple[str, str, str | None], ...] = (
             "^num_tokens$",
             r"^(total_)?output_sequence_length$",
             "^output_token_count$",
+            "^predicted_n$",
         ),
         "tokens_generated",
         "tokens",
@@ -137,6 +151,9 @@ _PATTERNS: tuple[tuple[str, str, str | None], ...] = (
         None,
     ),
     (r"^total_token_throughput$", "total_throughput_tok_s", "tok/s"),
+    # llama.cpp server's timings.
+    (r"^prompt_per_second$", "prompt_throughput_tok_s", "tok/s"),
+    (r"^predicted_per_second$", "throughput_tok_s", "tok/s"),
     (
         _any(
             "throughput_per_user",

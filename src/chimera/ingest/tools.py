@@ -36,6 +36,8 @@ def detect_tool(rel: str, keys: Iterable[str], head: str) -> str | None:
     if "mean_ttft_ms" in names and names & {"output_throughput", "request_throughput"}:
         # SGLang's bench_serving writes vLLM's keys; its backend field tells.
         return "sglang" if _SGLANG.search(text) else "vllm"
+    if {"elapsed_time", "requests_per_second", "tokens_per_second"} <= names:
+        return "vllm"  # benchmark_throughput.py
     if "aiperf" in path or "genai_perf" in path or "genai-perf" in path:
         return "aiperf"
     if len(names & _STAGES) >= 2 or "optimum_benchmark" in text:
@@ -58,9 +60,9 @@ _IMPLIED_UNITS: dict[str, dict[str, str]] = {
         ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration"),
         "ns",
     ),
-    # --save-detailed: per-request arrays in seconds.
-    "vllm": {"duration": "s", "ttfts": "s", "itls": "s", "e2els": "s"},
-    "sglang": {"duration": "s", "ttfts": "s", "itls": "s", "e2els": "s"},
+    # Seconds: run durations, and the per-request arrays of --save-detailed.
+    "vllm": dict.fromkeys(("duration", "elapsed_time", "ttfts", "itls", "e2els"), "s"),
+    "sglang": dict.fromkeys(("duration", "ttfts", "itls", "e2els"), "s"),
 }
 
 

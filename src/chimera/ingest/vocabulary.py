@@ -142,7 +142,7 @@ CONFIG_PARENTS = _names(
     "hyperparameters hparams environment env system_info sysinfo hardware "
     "machine platform launcher scenario input_shapes generate_kwargs model_kwargs "
     "quantization_config metadata model backend call_kwargs forward_kwargs "
-    "input_config"
+    "input_config generation_settings"
 )
 
 # Leaves that only say "the value" or a statistic; the parent names the metric.
