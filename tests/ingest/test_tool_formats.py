@@ -280,3 +280,50 @@ def test_llama_server_timings_and_token_ids(write_tree: TreeWriter) -> None:
     assert "min_p" not in metrics.index
     # Token ids under a text name are not measurements.
     assert rows(result, "ollama.json")["original_name"].tolist() == ["eval_count"]
+
+
+MLPERF_SUMMARY = """\
+================================================
+MLPerf Results Summary
+================================================
+Scenario : Offline
+Samples per second: 3215.48
+Result is : {verdict}
+
+================================================
+Additional Stats
+================================================
+Mean latency (ns)               : 300123456
+99.90 percentile latency (ns)   : 599000000
+Mean Time to Output Token (ns)  : 20000000
+
+================================================
+Test Parameters Used
+================================================
+target_qps : 3000
+min_duration (ms): 600000
+"""
+
+
+def test_mlperf_summary(write_tree: TreeWriter) -> None:
+    result = run(
+        write_tree(
+            {
+                "valid/mlperf_log_summary.txt": MLPERF_SUMMARY.format(verdict="VALID"),
+                "invalid/mlperf_log_summary.txt": MLPERF_SUMMARY.format(
+                    verdict="INVALID"
+                ),
+            }
+        )
+    )
+    valid = rows(result, "valid/mlperf_log_summary.txt").set_index("original_name")
+    assert valid.loc["Samples per second", "metric"] == "throughput_samples_s"
+    assert valid.loc["99.90 percentile latency (ns)", "stat"] == "p99.9"
+    assert valid.loc["99.90 percentile latency (ns)", "value"] == 599.0
+    assert valid.loc["Mean Time to Output Token (ns)", "metric"] == "tpot_ms"
+    # The test parameters are settings, not results.
+    assert "min_duration (ms)" not in valid.index
+    assert set(valid["status"]) == {"ok"}
+    invalid = rows(result, "invalid/mlperf_log_summary.txt")
+    assert set(invalid["status"]) == {"failed"}
+    assert set(invalid["error"]) == {"run marked INVALID (Result is)"}

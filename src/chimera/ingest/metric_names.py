@@ -77,7 +77,12 @@ _PATTERNS: tuple[tuple[str, str, str | None], ...] = (
     ),
     (_any(r"(^|_)itls?($|_)", "inter_token_latency"), "itl_ms", None),
     (
-        _any(r"(^|_)tpot($|_)", "time_per_output_token", r"^per_token(_latency)?$"),
+        _any(
+            r"(^|_)tpot($|_)",
+            "time_per_output_token",
+            r"^per_token(_latency)?$",
+            "time_to_output_token",  # MLPerf
+        ),
         "tpot_ms",
         None,
     ),
@@ -226,8 +231,30 @@ def split_name(tokens: list[str]) -> tuple[str | None, str | None, str]:
     return stat, unit, "_".join(tokens)
 
 
+_ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$")
+
+
+def _leading_percentile(tokens: list[str]) -> tuple[str | None, list[str]]:
+    """``99.90 percentile latency`` (MLPerf) or ``99th percentile ttft``."""
+    if "percentile" not in tokens[:3] or len(tokens) < 3:
+        return None, tokens
+    at = tokens.index("percentile")
+    head = tokens[:at]
+    ordinal = _ORDINAL.match(head[0]) if len(head) == 1 else None
+    if ordinal:
+        return f"p{ordinal.group(1)}", tokens[at + 1 :]
+    if 1 <= len(head) <= 2 and all(part.isdigit() for part in head):
+        decimals = head[1].rstrip("0") if len(head) == 2 else ""
+        stat = f"p{int(head[0])}" + (f".{decimals}" if decimals else "")
+        return stat, tokens[at + 1 :]
+    return None, tokens
+
+
 def _take_stat(tokens: list[str]) -> tuple[str | None, list[str]]:
     """Split a statistic off either end: mean_ttft_ms, latency_p99, avg_ts."""
+    stat, rest = _leading_percentile(tokens)
+    if stat is not None and rest:
+        return stat, rest
     if len(tokens) > 1 and tokens[0] == "overall" and tokens[1] in STATS:
         tokens = tokens[1:]
     if len(tokens) == 1 and tokens[0] in STATS:
@@ -236,7 +263,8 @@ def _take_stat(tokens: list[str]) -> tuple[str | None, list[str]]:
         return tokens[0], []
     first = tokens[0] if tokens else ""
     stat = STATS.get(first) or (first if PERCENTILE.match(first) else None)
-    if stat is not None and len(tokens) > 1:
+    # "samples_per_second" is a rate of samples, not samples of a rate.
+    if stat is not None and len(tokens) > 1 and tokens[1] != "per":
         return stat, tokens[1:]
     last = tokens[-1] if tokens else ""
     # A trailing "count" names a metric of its own (eval_count), not a statistic;
@@ -279,6 +307,8 @@ def _take_unit(tokens: list[str]) -> tuple[str | None, list[str]]:
             return "tok/s", rest  # llmperf's "..._token_per_s"
         if rest[-1].startswith("request"):
             return "req/s", rest
+        if rest[-1].startswith("sample"):
+            return "samples/s", rest  # MLPerf's "Samples per second"
         if any(word.startswith("token") for word in rest):
             return "tok/s", rest
         if any(word.startswith("request") for word in rest):

@@ -34,6 +34,12 @@ _KEY_VALUE = re.compile(
     r"\s*(?P<value>.*?)\s*$"
 )
 _AGGREGATE = re.compile(r"^(?:average|mean|avg)\s+of\s+(?P<label>.+)$", re.IGNORECASE)
+_TITLE = re.compile(r"^[A-Za-z][A-Za-z0-9 ()/_-]*$")
+_SETTINGS_TITLES = frozenset(
+    {"parameters", "settings", "configuration", "config", "options", "arguments"}
+)
+_VERDICT_LABELS = frozenset({"result_is", "result", "run_status", "verdict"})
+_BAD_VERDICTS = frozenset({"INVALID", "FAILED", "FAIL", "ERROR"})
 _CONTEXT_ROLES = frozenset(
     {"model", "model_hint", "quantization", "backend", "config", "param", "timestamp"}
 )
@@ -48,6 +54,11 @@ class LineExtractor:
     context: RecordContext = field(init=False)
     sections: list[tuple[int, str]] = field(default_factory=list)
     labels_seen: set[str] = field(default_factory=set)
+    # Plain-text reports only: a title line ("Test Parameters Used") opens a
+    # block, and a settings block's lines are settings, not measurements.
+    titles: bool = False
+    # The report's own verdict on the run ("Result is : INVALID").
+    verdict: str | None = None
 
     def __post_init__(self) -> None:
         self.context = self.base.child()
@@ -56,7 +67,7 @@ class LineExtractor:
         self, raw: str, number: int, parents: tuple[str, ...] = ()
     ) -> FlatRecord | None:
         """The measurement on line ``number``, or None (context lines update state)."""
-        if ":" not in raw and "=" not in raw and "：" not in raw:
+        if ":" not in raw and "=" not in raw and "：" not in raw and not self.titles:
             return None  # no "label: value" or "label = value" on this line
         if "\x1b" in raw:
             raw = _ANSI.sub("", raw)
@@ -66,6 +77,8 @@ class LineExtractor:
             return None
         match = _KEY_VALUE.match(line)
         if match is None:
+            if self.titles:
+                self._title(line.strip())
             return None
         label = strip_markup(match.group("label")).strip(" *`_")
         value = strip_markup(match.group("value"))
@@ -80,6 +93,13 @@ class LineExtractor:
         scope = (*parents, *(name for _, name in self.sections))
         return self._value_line(label, value, scope, number)
 
+    def _title(self, line: str) -> None:
+        words = line.split()
+        if not words or len(words) > 8 or not _TITLE.match(line):
+            return
+        lowered = {word.lower() for word in words}
+        self.sections = [(-1, "parameters")] if lowered & _SETTINGS_TITLES else []
+
     def _open_section(self, indent: int, label: str) -> None:
         while self.sections and self.sections[-1][0] >= indent:
             self.sections.pop()
@@ -88,6 +108,10 @@ class LineExtractor:
     def _value_line(
         self, label: str, value: str, scope: tuple[str, ...], number: int
     ) -> FlatRecord | None:
+        verdict = value.strip().upper()
+        if normalize(label) in _VERDICT_LABELS and verdict in _BAD_VERDICTS:
+            self.verdict = f"run marked {value.strip()} ({label})"
+            return None
         info = classify(label, scope)
         parsed = parse_number(value)
         if parsed is None or info.role in ("model", "quantization", "backend"):
@@ -129,12 +153,15 @@ def read_text(
     text: str, rel: str, base: RecordContext, report: FileReport
 ) -> Iterator[FlatRecord]:
     """Measurements of a ``.txt`` / ``.log`` file."""
-    extractor = LineExtractor(rel, base)
-    found = 0
+    extractor = LineExtractor(rel, base, titles=True)
+    records = []
     for number, line in enumerate(text.splitlines(), start=1):
         record = extractor.feed(line, number)
         if record is not None:
-            found += 1
-            yield record
-    if not found:
+            records.append(record)
+    if not records:
         raise Unusable("no table or metrics found")
+    for record in records:
+        # The verdict may come after the numbers it judges (MLPerf's summary).
+        record.failure = record.failure or extractor.verdict
+    yield from records
