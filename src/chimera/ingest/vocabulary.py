@@ -127,7 +127,8 @@ _PARAMS = _names(
     "num_heads num_layers hidden_size device_ids gpu_count cuda_available "
     "python_version torch_version os os_version nvidia_driver prompt_count "
     "total_tests samples pid cpu_mask fit_target fit_min_ctx no_op_offload no_host "
-    "use_direct_io tensor_buft_overrides rtfx_enabled endpoint_type tokenizer_id"
+    "use_direct_io tensor_buft_overrides rtfx_enabled endpoint_type tokenizer_id "
+    "fa"
 )
 # Lengths a tool measures per request, not settings (GenAI-Perf's
 # "Output Sequence Length (tokens)").
