@@ -18,7 +18,6 @@ ParsedNumber(value=1500.0, unit='tok/s', rest='')
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -313,10 +312,3 @@ def column_decimal_mark(cells: list[str], delimiter: str) -> DecimalMark:
             if tail_digits and (len(tail_digits.group()) != 3 or digits == "0"):
                 return ","
     return "."
-
-
-def finite_or_reason(value: float) -> tuple[float | None, str | None]:
-    """Non-finite values (NaN, inf) are stored as null with the reason "non-finite"."""
-    if math.isfinite(value):
-        return value, None
-    return None, "non-finite"
