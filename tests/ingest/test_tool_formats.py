@@ -327,3 +327,19 @@ def test_mlperf_summary(write_tree: TreeWriter) -> None:
     invalid = rows(result, "invalid/mlperf_log_summary.txt")
     assert set(invalid["status"]) == {"failed"}
     assert set(invalid["error"]) == {"run marked INVALID (Result is)"}
+
+
+def test_vllm_offline_throughput(write_tree: TreeWriter) -> None:
+    document = {
+        "elapsed_time": 12.3,
+        "num_requests": 1000,
+        "total_num_tokens": 512000,
+        "requests_per_second": 81.3,
+        "tokens_per_second": 41626.0,
+    }
+    root = write_tree({"throughput.json": json.dumps(document)})
+    found = rows(run(root), "throughput.json").set_index("original_name")
+    # Prompt and output tokens over the elapsed time: a total, not a decode rate.
+    assert found.loc["tokens_per_second", "metric"] == "total_throughput_tok_s"
+    assert found.loc["elapsed_time", "metric"] == "total_duration_ms"
+    assert found.loc["elapsed_time", "value"] == 12300.0

@@ -24,7 +24,7 @@ from chimera.ingest.names import config_from_name, quantization_from_text
 from chimera.ingest.rows import RecordContext, RowSink
 from chimera.ingest.run_marks import is_warmup_mark, not_set, summary_stat
 from chimera.ingest.timestamps import is_epoch, looks_like_datetime, parse_timestamp
-from chimera.ingest.tools import implied_unit
+from chimera.ingest.tools import implied_unit, tool_metric
 from chimera.ingest.units import (
     DecimalMark,
     convert,
@@ -217,6 +217,8 @@ def _unit_plan(
     )
     metric, unit, canonical = resolve_metric(info, written)
     factor = convert(1.0, written, unit or "") if canonical else 1.0
+    if canonical and unit == "tok/s":
+        metric = tool_metric(backend, info.slug) or metric
     return metric, unit, factor
 
 

@@ -66,6 +66,18 @@ _IMPLIED_UNITS: dict[str, dict[str, str]] = {
 }
 
 
+# Names a tool gives a metric other than the common reading of the name.
+_TOOL_METRICS: dict[str, dict[str, str]] = {
+    # benchmark_throughput.py counts prompt and output tokens in tokens_per_second.
+    "vllm": {"tokens_per_second": "total_throughput_tok_s"},
+}
+
+
+def tool_metric(tool: str | None, name: str) -> str | None:
+    """The canonical metric ``tool`` means by ``name``, where it differs."""
+    return _TOOL_METRICS.get(tool or "", {}).get(name)
+
+
 def implied_unit(tool: str | None, name: str) -> str | None:
     """The unit ``tool`` uses for ``name`` when the data does not say it."""
     return _IMPLIED_UNITS.get(tool or "", {}).get(name)
