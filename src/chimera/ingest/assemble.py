@@ -26,6 +26,7 @@ from chimera.ingest.options import IngestOptions
 from chimera.ingest.renderings import renderings
 from chimera.ingest.rows import dataset_schema
 from chimera.ingest.scan import ScanResult
+from chimera.ingest.schema import REPEATING_COLUMNS
 from chimera.ingest.sink_fields import MODEL_SOURCE
 from chimera.ingest.spill import TableSpill
 
@@ -74,13 +75,9 @@ def assemble(
     )
 
 
-# Columns whose values repeat, so dictionary pages pay off; trying them on
-# columns of unique values (locator, original value) only costs time.
-_REPEATING_COLUMNS = [
-    "source_file", "record_id", "model", "quantization", "backend", "params",
-    "metric", "unit", "original_name", "original_unit", "timestamp", "status",
-    "error", "stat",
-]  # fmt: skip
+# Dictionary pages pay off where values repeat; trying them on columns of unique
+# values (locator, original value) only costs time. Timestamps repeat per run.
+_DICTIONARY_COLUMNS = [*REPEATING_COLUMNS, "timestamp"]
 
 
 class _DatasetWriter:
@@ -114,7 +111,7 @@ class _DatasetWriter:
         # would copy every value once more for nothing.
         table = pa.concat_tables(self._pending)
         self._writer = self._writer or pq.ParquetWriter(
-            self.target, table.schema, use_dictionary=_REPEATING_COLUMNS
+            self.target, table.schema, use_dictionary=_DICTIONARY_COLUMNS
         )
         self._writer.write_table(table, row_group_size=max(1, table.num_rows))
         self._pending, self._rows = [], 0

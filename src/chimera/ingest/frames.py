@@ -17,14 +17,11 @@ import pyarrow.parquet as pq
 from chimera.errors import IngestError
 from chimera.ingest.inventory import Inventory
 from chimera.ingest.options import IngestOptions
-from chimera.ingest.schema import DATASET_COLUMNS
+from chimera.ingest.schema import DATASET_COLUMNS, REPEATING_COLUMNS
 from chimera.ingest.storage import atomic, check_format, load_inventory, write_inventory
 
 # Low-cardinality text columns are categorical in the returned frame.
-CATEGORICAL = (
-    "source_file", "record_id", "model", "quantization", "backend", "params",
-    "metric", "unit", "original_name", "original_unit", "status", "error", "stat",
-)  # fmt: skip
+CATEGORICAL = REPEATING_COLUMNS
 
 
 def read_dataset_file(path: Path) -> pd.DataFrame:

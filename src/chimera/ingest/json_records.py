@@ -28,8 +28,6 @@ from chimera.ingest.rows import RecordContext
 from chimera.ingest.vocabulary import CONFIG_PARENTS, classify, normalize
 
 _UNIT_KEYS = ("unit", "units")
-# Keys whose one-item list is the value itself.
-_SINGLE_VALUE_KEYS = frozenset({"model", "model_name", "model_id", "backend_model"})
 # Objects under these names describe the machine the benchmark ran on.
 _HOST_KEYS = frozenset(
     {"system", "system_info", "host", "machine", "environment", "hardware"}
@@ -139,9 +137,9 @@ class JsonWalker:
         ):
             node.request_errors = [" ".join(str(item).split()) for item in items]
         elif (
-            key.lower() in _SINGLE_VALUE_KEYS
-            and len(items) == 1
+            len(items) == 1
             and isinstance(items[0], str)
+            and classify(key, keys[:-1], self.config_context).role == "model"
         ):
             # GenAI-Perf's "model": ["meta-llama/Llama-3.1-8B-Instruct"].
             node.scalars.append((key, items[0]))

@@ -27,7 +27,8 @@ STATS: dict[str, str] = {
     "samples": "sample",
     "values": "sample",
 }
-_PERCENTILE_WORDS = frozenset({"quantiles", "quantile", "percentiles", "percentile"})
+# Words that group percentiles: "ttft_s_quantiles_p50", {"percentiles": {"99": ...}}.
+PERCENTILE_WORDS = frozenset({"quantiles", "quantile", "percentiles", "percentile"})
 # As a leaf under a metric (decode.latency.total), "total" is the sum.
 STAT_LEAVES = {**STATS, "total": "sum"}
 PERCENTILE = re.compile(r"^p\d{1,2}(?:\.\d+)?$|^p999$")
@@ -275,7 +276,7 @@ def _take_stat(tokens: list[str]) -> tuple[str | None, list[str]]:
     if stat is not None and len(tokens) > 1:
         rest = tokens[:-1]
         # llmperf's "ttft_s_quantiles_p50": the percentile of the ttft in s.
-        if stat.startswith("p") and rest[-1] in _PERCENTILE_WORDS and len(rest) > 1:
+        if stat.startswith("p") and rest[-1] in PERCENTILE_WORDS and len(rest) > 1:
             rest = rest[:-1]
         return stat, rest
     return None, tokens

@@ -42,6 +42,14 @@ DATASET_COLUMNS: dict[str, tuple[str, str]] = {
     "stat": ("string", "null for one measurement, else mean, p50, p99, max, sample"),
 }
 
+# Text columns whose values repeat (file, model, metric, unit, status, ...):
+# categorical in the pandas frame, dictionary pages in the Parquet file. The
+# value as written, the locator and the timestamp stay plain text.
+REPEATING_COLUMNS = (
+    "source_file", "record_id", "model", "quantization", "backend", "params",
+    "metric", "unit", "original_name", "original_unit", "status", "error", "stat",
+)  # fmt: skip
+
 # Canonical metric name -> canonical unit.
 CANONICAL_METRICS: dict[str, str] = {
     "throughput_tok_s": "tok/s",  # decode / output / eval rate

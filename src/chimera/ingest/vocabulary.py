@@ -17,6 +17,7 @@ from typing import Literal
 
 from chimera.ingest.metric_names import (
     PERCENTILE,
+    PERCENTILE_WORDS,
     STAT_LEAVES,
     by_dimension,
     match_metric,
@@ -254,7 +255,6 @@ _IDENTITY: tuple[tuple[frozenset[str], Role], ...] = (
 )
 
 
-_PERCENTILE_PARENTS = frozenset({"percentiles", "percentile", "quantiles"})
 _DOTTED_PERCENTILE = re.compile(r"^p?\d{1,2}(?:_\d+)?$")
 
 
@@ -263,7 +263,7 @@ def _percentile_key(key: str, parents: list[str]) -> str:
     ``99`` or ``99_9`` (vLLM's latency results) as percentile names."""
     if not _DOTTED_PERCENTILE.match(key):
         return key
-    if not key.startswith("p") and parents[-1:] and parents[-1] in _PERCENTILE_PARENTS:
+    if not key.startswith("p") and parents[-1:] and parents[-1] in PERCENTILE_WORDS:
         key = f"p{key}"
     return key.replace("_", ".", 1) if key.startswith("p") else key
 
